@@ -1,0 +1,1 @@
+"""The thin Dagster layer: assets, resources, schedules, sensors, checks, jobs."""

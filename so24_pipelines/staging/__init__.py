@@ -1,0 +1,1 @@
+"""DuckDB staging: schemas staging.*, mapping.*, sync.*; upserts, high-water marks, id map."""

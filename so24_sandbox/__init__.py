@@ -1,0 +1,1 @@
+"""Local emulators of the systems the hub talks to. Never imported by so24_pipelines."""
