@@ -1,0 +1,270 @@
+"""The 24SevenOffice SOAP client: one login reused, identity switching, retries, typed errors.
+
+Quirks this class absorbs (see the 24SO reference):
+- Login returns the session id as a plain string ("" on bad credentials); every later call must
+  carry it as the `ASP.NET_SessionId` cookie, on both hosts. Logins are throttled by 24SO, so the
+  session is reused and checked with HasSession; a fresh login happens only when it is gone.
+- One user may reach several companies (identities); SetIdentityById switches the session.
+- The hourly request limit answers with a fault "Limit exceeded ... Quarantine ends at <time>":
+  the client waits until then (bounded) instead of failing, and paces itself with a token bucket.
+- Server faults, dropped connections, HTML error pages and truncated envelopes are transient and
+  retried with backoff, but only for calls that are safe to repeat: a create is never retried
+  blindly (the loader resolves it by lookup instead), so a retry cannot duplicate a record.
+- zeep builds every request (so the envelope matches the WSDL), while bulk answers are read into
+  columns straight from the XML (fastparse) because zeep's object graph is the slow part.
+- Decimals are sent as decimal.Decimal, never float: zeep writes floats with str(), which can
+  produce exponent notation that .NET refuses.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+import zeep
+from lxml import etree
+from zeep.helpers import serialize_object
+from zeep.transports import Transport
+
+from so24_pipelines.connectors.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    RateLimited,
+    TransientError,
+)
+from so24_pipelines.connectors.ratelimit import TokenBucket
+from so24_pipelines.connectors.so24.endpoints import ENDPOINTS, Endpoint
+from so24_pipelines.connectors.so24.envelope import SessionExpired, check_answer, result_element
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_WSDL_CACHE: dict[str, zeep.Client] = {}
+_WSDL_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class So24Credentials:
+    """Kept apart from the client's other settings so its repr can never print a password."""
+
+    application_id: str
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"So24Credentials(application_id=***, username={self.username!r}, password=***)"
+
+
+class So24Client:
+    """A 24SO session and the calls the hub makes. Thread-safe for concurrent calls."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: So24Credentials,
+        webservices_url: str | None = None,
+        identity_id: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+        requests_per_hour: int = 7200,
+        max_limit_wait: float = 3600.0,
+        backoff_base: float = 0.5,
+    ) -> None:
+        for key, value in (
+            ("SO24_APPLICATION_ID", credentials.application_id),
+            ("SO24_USERNAME", credentials.username),
+            ("SO24_PASSWORD", credentials.password),
+        ):
+            if not value:
+                raise ConfigError(f"{key} is not set")
+        self.base_url = base_url.rstrip("/")
+        self.webservices_url = (webservices_url or base_url).rstrip("/")
+        self._credentials = credentials
+        self.identity_id = identity_id or None
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_limit_wait = max_limit_wait
+        self.backoff_base = backoff_base
+        # 24SO counts requests per hour; pace at that average with room for a burst.
+        self._bucket = TokenBucket(rate_per_second=requests_per_hour / 3600.0, burst=max(1, min(120, requests_per_hour)))
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = "so24-pipelines"
+        self._session_id: str | None = None
+        self._login_lock = threading.Lock()
+        self._services: dict[str, Any] = {}
+        self.calls = 0
+        self.logins = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> So24Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def address(self, endpoint: Endpoint) -> str:
+        host = self.webservices_url if endpoint.on_webservices_host else self.base_url
+        return host + endpoint.path
+
+    def _zeep(self, service: str) -> tuple[zeep.Client, Any]:
+        """A zeep client per service, built once per process from the service's own ?WSDL."""
+        if service in self._services:
+            return self._services[service]
+        endpoint = ENDPOINTS[service]
+        address = self.address(endpoint)
+        wsdl_url = address + "?WSDL"
+        with _WSDL_LOCK:
+            client = _WSDL_CACHE.get(wsdl_url)
+            if client is None:
+                transport = Transport(session=requests.Session(), timeout=self.timeout, operation_timeout=self.timeout)
+                settings = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+                last: Exception | None = None
+                for attempt in range(self.max_retries + 1):
+                    try:
+                        client = zeep.Client(wsdl_url, transport=transport, settings=settings)
+                        break
+                    except (requests.RequestException, etree.XMLSyntaxError, zeep.exceptions.Error) as exc:
+                        last = exc
+                        time.sleep(self._backoff(attempt))
+                if client is None:
+                    raise TransientError(f"could not load WSDL ({type(last).__name__})", call=f"{service}?WSDL")
+                _WSDL_CACHE[wsdl_url] = client
+        proxy = client.create_service(endpoint.binding, address)
+        self._services[service] = (client, proxy)
+        return client, proxy
+
+    def _backoff(self, attempt: int) -> float:
+        return min(30.0, self.backoff_base * (2**attempt)) * random.uniform(0.5, 1.0)
+
+    def _post(self, service: str, operation: str, kwargs: dict[str, Any], *, with_session: bool) -> etree._Element:
+        """One HTTP round trip; returns the parsed envelope or raises a typed error."""
+        client, proxy = self._zeep(service)
+        call = f"{service}.{operation}"
+        try:
+            envelope = client.create_message(proxy, operation, **kwargs)
+        except (zeep.exceptions.ValidationError, TypeError) as exc:
+            raise ConnectorError(f"bad request arguments: {exc}", call=call) from None
+        body = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+        headers = {
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": f'"http://24sevenOffice.com/webservices/{operation}"',
+        }
+        if with_session and self._session_id:
+            headers["Cookie"] = f"ASP.NET_SessionId={self._session_id}"
+        self._bucket.acquire()
+        self.calls += 1
+        try:
+            resp = self._http.post(self.address(ENDPOINTS[service]), data=body, headers=headers, timeout=self.timeout)
+            data = resp.content
+        except requests.Timeout:
+            raise TransientError(f"no answer within {self.timeout:.0f} s", call=call) from None
+        except requests.RequestException as exc:
+            raise TransientError(f"connection failed ({type(exc).__name__})", call=call) from None
+        return check_answer(resp.status_code, resp.headers.get("Content-Type", ""), data, call=call)
+
+    def _with_retries(self, call: str, attempt_fn: Callable[[], T], *, idempotent: bool) -> T:
+        relogged = False
+        attempt = 0
+        while True:
+            try:
+                return attempt_fn()
+            except SessionExpired:
+                if relogged:
+                    raise
+                relogged = True
+                log.info("%s: session gone, logging in again", call)
+                self._session_id = None
+                self.ensure_session()
+            except RateLimited as exc:
+                if attempt >= self.max_retries:
+                    raise
+                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
+                if wait > self.max_limit_wait:
+                    raise
+                log.warning("%s: 24SO request limit reached, waiting %.1f s", call, wait)
+                time.sleep(wait + 0.05)
+                attempt += 1
+            except TransientError as exc:
+                if not idempotent or attempt >= self.max_retries:
+                    raise
+                wait = self._backoff(attempt)
+                log.warning("%s: %s; retry %d in %.1f s", call, exc, attempt + 1, wait)
+                time.sleep(wait)
+                attempt += 1
+
+    # -- session ----------------------------------------------------------------------------
+
+    def ensure_session(self) -> None:
+        """Log in once and reuse the session; HasSession tells whether it is still alive."""
+        with self._login_lock:
+            if self._session_id and self._has_session():
+                return
+            self._login()
+
+    def _has_session(self) -> bool:
+        env = self._with_retries(
+            "Authenticate.HasSession",
+            lambda: self._post("Authenticate", "HasSession", {}, with_session=True),
+            idempotent=True,
+        )
+        result = result_element(env, "HasSession")
+        return result is not None and (result.text or "").strip().lower() == "true"
+
+    def _login(self) -> None:
+        creds = self._credentials
+        credential = {"ApplicationId": creds.application_id, "Username": creds.username, "Password": creds.password}
+        if self.identity_id:
+            credential["IdentityId"] = self.identity_id
+        env = self._with_retries(
+            "Authenticate.Login",
+            lambda: self._post("Authenticate", "Login", {"credential": credential}, with_session=False),
+            idempotent=True,
+        )
+        result = result_element(env, "Login")
+        session_id = (result.text or "").strip() if result is not None else ""
+        self.logins += 1
+        if not session_id:
+            raise AuthError(
+                "24SO refused the login: check SO24_APPLICATION_ID, SO24_USERNAME and SO24_PASSWORD",
+                call="Authenticate.Login",
+            )
+        self._session_id = session_id
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def envelope(self, service: str, operation: str, *, idempotent: bool = True, **kwargs: Any) -> etree._Element:
+        """Call an operation and return the raw parsed envelope (for fastparse)."""
+        if self._session_id is None:
+            self.ensure_session()
+        return self._with_retries(
+            f"{service}.{operation}",
+            lambda: self._post(service, operation, kwargs, with_session=True),
+            idempotent=idempotent,
+        )
+
+    def call(self, service: str, operation: str, *, idempotent: bool = True, **kwargs: Any) -> Any:
+        """Call an operation and return zeep's result as plain Python (dicts, lists, Decimal)."""
+        client, proxy = self._zeep(service)
+        env = self.envelope(service, operation, idempotent=idempotent, **kwargs)
+        op = proxy._binding.get(operation)
+        try:
+            result = op.process_reply(env)
+        except zeep.exceptions.Error as exc:
+            raise TransientError(f"answer does not match the WSDL: {exc}", call=f"{service}.{operation}") from None
+        return serialize_object(result, target_cls=dict)
+
+    def result(self, service: str, operation: str, **kwargs: Any) -> etree._Element | None:
+        """The <OpResult> element of a call, for callers that read columns from the XML."""
+        return result_element(self.envelope(service, operation, **kwargs), operation)

@@ -1,0 +1,153 @@
+"""E1-E7 as Dagster assets (group "so24"): thin shells over extraction/so24_run.py.
+
+Each asset reads incrementally (after its high-water mark) on the 15-minute schedule and reads
+everything on its first run. The initial sync of the large lists (companies, orders) can instead
+run as a backfill the user watches, pauses and resumes in the UI: the *_batches asset takes the
+SyncList ids and registers one partition per batch of at most 1000 ids, and the *_initial asset
+materializes one batch per partition.
+"""
+
+
+import dagster as dg
+
+from so24_pipelines.defs.metadata import extract_metadata
+from so24_pipelines.defs.resources import So24Resource, StagingResource
+from so24_pipelines.extraction import so24_run
+from so24_pipelines.extraction.so24_entities import ENTITIES, So24Entity
+
+GROUP = "so24"
+KINDS = {"soap", "duckdb"}
+POOL = "so24_api"
+RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+DESCRIPTIONS = {
+    "products": "E1 - 24SO products (ProductService.GetProducts) with stock, EAN1, weight, category.",
+    "categories": "E2 - 24SO product categories (ProductService.GetCategories).",
+    "companies": "E3 - 24SO customers and suppliers with addresses, phones, e-mails (CompanyService.GetCompanies).",
+    "orders": "E4 - 24SO invoice orders with status, delivery method and addresses (InvoiceService.GetInvoices).",
+    "projects": "E5 - 24SO projects (ProjectService.GetProjectList).",
+    "work_types": "E6 - 24SO work types (TimeService.GetWorkTypeList).",
+    "salary_types": "E6 - 24SO salary types (TimeService.GetSalaryTypes).",
+    "persons": "E7 - 24SO employees with their contact ids (PersonService.GetPersons, IsEmployee).",
+}
+
+BATCH_PARTITIONS = {
+    "companies": dg.DynamicPartitionsDefinition(name="so24_company_batches"),
+    "orders": dg.DynamicPartitionsDefinition(name="so24_order_batches"),
+}
+
+
+def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            f"so24_{entity.name}",
+            group_name=GROUP,
+            kinds=KINDS,
+            description=DESCRIPTIONS[entity.name],
+            deps=[f"so24_{entity.name}_initial"] if entity.id_list is not None else [],
+            tags={"flow": entity.flow},
+            metadata={"staging_table": entity.table.qualified},
+        )
+    ]
+    if entity.child is not None:
+        specs.append(
+            dg.AssetSpec(
+                f"so24_{entity.child.name.removeprefix('so24_')}",
+                group_name=GROUP,
+                kinds=KINDS,
+                description=f"{entity.flow} - rows of 24SO orders, replaced per order when it changes.",
+                deps=[f"so24_{entity.name}"],
+                tags={"flow": entity.flow},
+                metadata={"staging_table": entity.child.qualified},
+            )
+        )
+
+    @dg.multi_asset(name=f"so24_{entity.name}_extract", specs=specs, pool=POOL, retry_policy=RETRY)
+    def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource):
+        results = []
+        with so24.client() as client:
+            for identity_id in so24.identity_ids():
+                identity = so24_run.current_identity(client, identity_id)
+                report = so24_run.extract(
+                    client, staging.db_path, entity, identity,
+                    overlap_minutes=so24.overlap_minutes, batch_size=so24.batch_size,
+                )
+                context.log.info(
+                    "%s for %s: %s, %d new, %d changed, %d unchanged, %d rejected",
+                    entity.name, identity, report.mode, report.rows.inserted, report.rows.updated,
+                    report.rows.unchanged, len(report.rows.rejected),
+                )
+                results.append(report)
+            calls = client.calls
+        yield from extract_metadata(staging.db_path, entity, results, calls=calls)
+
+    return _asset
+
+
+def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
+    partitions = BATCH_PARTITIONS[entity.name]
+
+    @dg.asset(
+        name=f"so24_{entity.name}_batches",
+        group_name=GROUP,
+        kinds={"soap", "duckdb"},
+        pool=POOL,
+        description=(
+            f"{entity.flow} initial sync, step 1: take the 24SO SyncList ids and plan batches of at most "
+            "1000; each batch becomes a partition of the initial-sync asset. Materialize this, then start "
+            "a backfill of the *_initial asset from its page."
+        ),
+    )
+    def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
+        keys: list[str] = []
+        with so24.client() as client:
+            for identity_id in so24.identity_ids():
+                identity = so24_run.current_identity(client, identity_id)
+                keys += so24_run.plan_batches(client, staging.db_path, entity, identity, batch_size=so24.batch_size)
+        existing = set(context.instance.get_dynamic_partitions(partitions.name))
+        stale = sorted(existing - set(keys))
+        for key in stale:
+            context.instance.delete_dynamic_partition(partitions.name, key)
+        context.instance.add_dynamic_partitions(partitions.name, [k for k in keys if k not in existing])
+        return dg.MaterializeResult(
+            metadata={"batches": len(keys), "partitions_removed": len(stale), "partition_set": partitions.name}
+        )
+
+    return _asset
+
+
+def _initial_asset(entity: So24Entity) -> dg.AssetsDefinition:
+    partitions = BATCH_PARTITIONS[entity.name]
+
+    @dg.asset(
+        name=f"so24_{entity.name}_initial",
+        group_name=GROUP,
+        kinds=KINDS,
+        pool=POOL,
+        partitions_def=partitions,
+        deps=[f"so24_{entity.name}_batches"],
+        retry_policy=RETRY,
+        description=f"{entity.flow} initial sync, step 2: one batch of ids per partition, upserted into staging.",
+    )
+    def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
+        with so24.client() as client:
+            report = so24_run.extract_batch(client, staging.db_path, entity, context.partition_key)
+        return dg.MaterializeResult(
+            metadata={
+                "ids_in_batch": report.rows.received,
+                "inserted": report.rows.inserted,
+                "updated": report.rows.updated,
+                "unchanged": report.rows.unchanged,
+                "rejected": len(report.rows.rejected),
+                "child_rows_inserted": report.child_rows.inserted,
+            }
+        )
+
+    return _asset
+
+
+EXTRACT_ASSETS = [_extract_asset(e) for e in ENTITIES.values()]
+BACKFILL_ASSETS = [f(ENTITIES[name]) for name in BATCH_PARTITIONS for f in (_batches_asset, _initial_asset)]
+INCREMENTAL_SELECTION = dg.AssetSelection.assets(
+    *[spec.key for a in EXTRACT_ASSETS for spec in a.specs]
+)

@@ -1,0 +1,175 @@
+"""Running one 24SO extraction: read from 24SO with no database connection open, then store the
+batch and advance the high-water mark in one short transaction.
+
+Modes:
+- incremental: "changed after" the stored mark minus the overlap (the 15-minute schedule);
+- full: everything (first run without a mark; SyncList ids in batches where 24SO offers them);
+- batch: one backfill partition's ids (the initial sync as a Dagster backfill). Batches never
+  move the mark: the plan step set it to the moment the id list was taken, so the schedule picks
+  up from there while the backfill fills in what came before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from so24_pipelines.connectors.so24 import reads
+from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.extraction.so24_entities import So24Entity
+from so24_pipelines.staging.db import connect, transaction
+from so24_pipelines.staging.rejects import record_rejects
+from so24_pipelines.staging.schema import ensure_schema
+from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert
+from so24_pipelines.staging.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExtractReport:
+    entity: str
+    identity: str
+    mode: str
+    changed_after: datetime | None = None
+    watermark: datetime | None = None
+    batches: int = 0
+    rows: UpsertResult = field(default_factory=UpsertResult)
+    child_rows: UpsertResult = field(default_factory=UpsertResult)
+
+
+def current_identity(client: So24Client, identity_id: str | None) -> str:
+    """Switch to `identity_id` if given; return the id of the identity the session now uses."""
+    if identity_id:
+        reads.use_identity(client, identity_id)
+        return identity_id
+    for ident in reads.identities(client):
+        if ident["is_current"]:
+            return str(ident["id"])
+    raise RuntimeError("24SO reported no current identity for this login")
+
+
+def prepare(db_path: str | Path) -> None:
+    with transaction(db_path) as con:
+        ensure_schema(con)
+
+
+def _store(
+    db_path: str | Path,
+    entity: So24Entity,
+    identity: str,
+    columns: dict,
+    child_columns: dict | None,
+    report: ExtractReport,
+    *,
+    advance_to: str | datetime | None,
+) -> None:
+    key_col = entity.table.key[-1]
+    with transaction(db_path) as con:
+        main = upsert(con, entity.table, columns, identity)
+        report.rows.add(main)
+        rejected = list(main.rejected)
+        if entity.child is not None and child_columns is not None:
+            child = upsert(con, entity.child, child_columns, identity, parent=entity.table, parent_keys=columns.get(key_col))
+            report.child_rows.add(child)
+            rejected += child.rejected
+        rejected_keys = {k for k, _ in rejected}
+        stored = [k for k in columns.get(key_col, []) if k is not None and k not in rejected_keys]
+        record_rejects(con, entity.flow, identity, rejected, stored)
+        if advance_to is not None:
+            write_watermark(con, watermark_key("so24", identity, entity.name), advance_to)
+    report.batches += 1
+
+
+def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def extract(
+    client: So24Client,
+    db_path: str | Path,
+    entity: So24Entity,
+    identity: str,
+    *,
+    overlap_minutes: int = 2,
+    batch_size: int = 1000,
+    full: bool = False,
+) -> ExtractReport:
+    """Incremental when a mark exists (and the entity has a change filter), else full."""
+    with connect(db_path) as con:
+        mark = read_watermark(con, watermark_key("so24", identity, entity.name))
+    if entity.incremental and mark is not None and not full:
+        report = ExtractReport(entity.name, identity, "incremental", changed_after=with_overlap(mark, overlap_minutes))
+        columns, child = entity.fetch(client, report.changed_after, None)
+        _store(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns))
+    elif entity.id_list is not None:
+        report = ExtractReport(entity.name, identity, "full")
+        ids = entity.id_list(client)
+        chunks = _chunks(ids, batch_size) or [[]]
+        latest: str | None = None
+        for n, chunk in enumerate(chunks):
+            columns, child = entity.fetch(client, None, chunk) if chunk else ({}, None)
+            batch_max = max_date_changed(columns) if columns else None
+            latest = max(filter(None, (latest, batch_max)), default=None)
+            last = n == len(chunks) - 1
+            if columns:
+                _store(db_path, entity, identity, columns, child, report, advance_to=latest if last else None)
+            elif last and latest:
+                with transaction(db_path) as con:
+                    write_watermark(con, watermark_key("so24", identity, entity.name), latest)
+    else:
+        report = ExtractReport(entity.name, identity, "full")
+        columns, child = entity.fetch(client, None, None)
+        _store(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns) if entity.incremental else None)
+    with connect(db_path) as con:
+        report.watermark = read_watermark(con, watermark_key("so24", identity, entity.name))
+    return report
+
+
+def plan_batches(
+    client: So24Client, db_path: str | Path, entity: So24Entity, identity: str, *, batch_size: int = 1000
+) -> list[str]:
+    """Take the SyncList ids, store them as numbered batches, set the mark to now; return batch keys.
+
+    Keys are stable per (entity, identity, batch number), so planning again re-uses them and a
+    resumed backfill reads the same ids.
+    """
+    if entity.id_list is None:
+        raise ValueError(f"{entity.name} has no SyncList call in 24SO; it is read whole instead")
+    planned_at = datetime.now(UTC).replace(tzinfo=None)
+    ids = entity.id_list(client)
+    chunks = _chunks(ids, batch_size)
+    keys = [f"{identity[:8]}-{n:05d}" for n in range(len(chunks))]
+    with transaction(db_path) as con:
+        con.execute("DELETE FROM sync.backfill_batches WHERE entity = ? AND identity = ?", [entity.name, identity])
+        for key, chunk in zip(keys, chunks, strict=True):
+            con.execute(
+                "INSERT INTO sync.backfill_batches (entity, partition_key, identity, ids, planned_at) VALUES (?, ?, ?, ?, ?)",
+                [entity.name, key, identity, json.dumps(list(chunk)), planned_at],
+            )
+        write_watermark(con, watermark_key("so24", identity, entity.name), planned_at)
+    return keys
+
+
+def batch_ids(db_path: str | Path, entity: So24Entity, partition_key: str) -> tuple[str, list[int]]:
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT identity, ids FROM sync.backfill_batches WHERE entity = ? AND partition_key = ?",
+            [entity.name, partition_key],
+        ).fetchone()
+    if row is None:
+        raise KeyError(f"no planned {entity.name} batch {partition_key!r}: run the plan asset first")
+    return row[0], json.loads(row[1])
+
+
+def extract_batch(client: So24Client, db_path: str | Path, entity: So24Entity, partition_key: str) -> ExtractReport:
+    identity, ids = batch_ids(db_path, entity, partition_key)
+    current_identity(client, identity)
+    report = ExtractReport(entity.name, identity, "batch")
+    columns, child = entity.fetch(client, None, ids)
+    _store(db_path, entity, identity, columns, child, report, advance_to=None)
+    return report

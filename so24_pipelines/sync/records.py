@@ -1,0 +1,71 @@
+"""What a flow hands the loader: mapped records, and the target they go to.
+
+The loader knows nothing about Rackbeat or Ongoing; it sees a `Target` with four promises. The
+one that matters for "never create twice" (X3) is `find_by_business_key`: after a crash between
+the target accepting a create and us recording it, the loader asks the target whether a record
+with our business key exists before it creates again. So a flow must pick a business key that
+the target stores and can search by (Rackbeat: product number, or the "24so product id" custom
+field; Ongoing: article number; ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class MappedRecord:
+    """One source record after mapping, ready to be written to one target entity.
+
+    source_key: the record's id in the source system (stable, unique within the flow).
+    payload: exactly what the target connector sends; the loader hashes it to detect changes.
+    business_key: a key the target stores and can be searched by (see `Target.find_by_business_key`).
+        Without it a create cannot be resolved after a crash, so the loader refuses to create the
+        record unless the target upserts by key.
+    skip_reason: set by the mapping when the record cannot go, in words a user can act on
+        ("product number 'X' is 27 characters; Rackbeat allows 25"); the loader logs it, never sends.
+    source_version: the source's change marker (e.g. 24SO DateChanged), kept in the sync log.
+    """
+
+    source_key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    business_key: str | None = None
+    skip_reason: str | None = None
+    source_version: str | None = None
+
+
+@runtime_checkable
+class Target(Protocol):
+    """One entity of one target system, as the loader writes it.
+
+    Implementations must be safe to call from several threads at once (the loader sends with a
+    bounded thread pool) and must raise the typed connector errors:
+    RecordRejected (this record is refused; the batch goes on), TransientError (still failing after
+    the connector's own retries; retried on a later tick), AuthError/ConfigError (the whole load stops).
+
+    Optional attribute `upserts_by_key: bool` (read with default False): True when `create` is an
+    upsert keyed on something in the payload, so sending the same create twice yields one record.
+    Only such targets may receive records without a business key, and for them a create left
+    unresolved by a crash is simply sent again.
+    """
+
+    system: str
+    entity: str
+
+    def create(self, record: MappedRecord) -> str:
+        """Create the record; return the target's key for it."""
+        ...
+
+    def update(self, target_key: str, record: MappedRecord) -> None:
+        """Overwrite the target record with the record's payload."""
+        ...
+
+    def find_by_business_key(self, business_key: str) -> str | None:
+        """The target key of the record carrying this business key, or None if there is none."""
+        ...
+
+
+def upserts_by_key(target: object) -> bool:
+    """The target's `upserts_by_key` flag, False when the target does not declare it."""
+    return bool(getattr(target, "upserts_by_key", False))
