@@ -16,13 +16,17 @@ place a finished flow is declared.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import sys
+import types
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -34,11 +38,11 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-
 
 SETTINGS_ENV_VAR = "SO24_SETTINGS"
 DEFAULT_SETTINGS_FILE = "so24.yaml"
@@ -120,7 +124,9 @@ class SettingsError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        lines = [f"{source}: {key}: {message}" if key else f"{source}: {message}" for key, message in problems]
+        lines = [
+            f"{source}: {key}: {message}" if key else f"{source}: {message}" for key, message in problems
+        ]
         super().__init__("\n".join(lines))
 
 
@@ -140,7 +146,9 @@ So24OrderState = Literal[
     "OrderState_SuperStore", "Draft",
 ]  # fmt: skip
 # LNB's UI lifecycle as lower-case API values (reference/lenewblack §4.2 assumption; verify with LNB).
-LnbOrderStatus = Literal["draft", "open_for_buyer", "open_for_brand", "confirmed", "invoicing", "closed", "canceled"]
+LnbOrderStatus = Literal[
+    "draft", "open_for_buyer", "open_for_brand", "confirmed", "invoicing", "closed", "canceled"
+]
 RackbeatInitialEntity = Literal["customers", "suppliers", "product_categories", "products"]
 RackbeatCreatedEntity = Literal["products", "customers", "suppliers", "invoices"]
 NetvisorRegister = Literal["customers", "suppliers", "products"]
@@ -169,6 +177,14 @@ def _check_url(value: str) -> str:
 UrlStr = Annotated[str, AfterValidator(_check_url)]
 
 
+def _fail(problems: list[tuple[str, str]]) -> NoReturn:
+    """Raise rule violations as one pydantic error that carries each (key below here, message)."""
+    summary = "; ".join(message for _, message in problems)
+    raise PydanticCustomError(
+        "settings_rules", "{summary}", {"summary": summary, "problems": tuple(problems)}
+    )
+
+
 # --------------------------------------------------------------------------- systems
 
 
@@ -182,9 +198,12 @@ class StagingSettings(_Model):
 
 class SystemSettings(_Model):
     base_url: UrlStr = Field(description="Root URL of the system's API; the default is the bundled sandbox.")
-    timeout_seconds: int = Field(30, ge=1, le=600, description="Per-request timeout; a hung call must not hold a run.")
-    max_retries: int = Field(5, ge=0, le=20, description="Retries of transient failures (5xx, 429, dropped connections).")
-
+    timeout_seconds: int = Field(
+        30, ge=1, le=600, description="Per-request timeout; a hung call must not hold a run."
+    )
+    max_retries: int = Field(
+        5, ge=0, le=20, description="Retries of transient failures (5xx, 429, dropped connections)."
+    )
 
 
 class So24Settings(SystemSettings):
@@ -203,15 +222,23 @@ class So24Settings(SystemSettings):
     )
     cadence_minutes: int = Field(15, ge=1, le=1440, description="Incremental extraction interval (E1-E7).")
     overlap_minutes: int = Field(
-        2, ge=1, le=1440, description="Re-read this far behind the high-water mark: 24SO change dates ignore seconds."
+        2,
+        ge=1,
+        le=1440,
+        description="Re-read this far behind the high-water mark: 24SO change dates ignore seconds.",
     )
     batch_size: int = Field(
         1000, ge=1, le=1000, description="Ids per 24SO Get* call: GetInvoices accepts at most 1000 OrderIds."
     )
     requests_per_hour: int = Field(
-        7200, ge=1, le=7200, description="Client-side rate limit: 24SO allows 7,200 requests per hour per user."
+        7200,
+        ge=1,
+        le=7200,
+        description="Client-side rate limit: 24SO allows 7,200 requests per hour per user.",
     )
-    timeout_seconds: int = Field(60, ge=1, le=600, description="Per-call timeout; big Get* answers take a while.")
+    timeout_seconds: int = Field(
+        60, ge=1, le=600, description="Per-call timeout; big Get* answers take a while."
+    )
 
     @field_validator("identities")
     @classmethod
@@ -219,7 +246,9 @@ class So24Settings(SystemSettings):
         try:
             normalised = [str(UUID(v)) for v in values]
         except (ValueError, TypeError, AttributeError):
-            raise ValueError("every identity must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6") from None
+            raise ValueError(
+                "every identity must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+            ) from None
         return _unique(normalised)
 
     @property
@@ -229,8 +258,12 @@ class So24Settings(SystemSettings):
 
 
 class RackbeatSettings(SystemSettings):
-    base_url: UrlStr = Field("http://127.0.0.1:8024/rackbeat", description="Real Rackbeat: https://app.rackbeat.com/api.")
-    requests_per_minute: int = Field(480, ge=1, le=10000, description="Client-side throttle; Rackbeat clients use 480/min.")
+    base_url: UrlStr = Field(
+        "http://127.0.0.1:8024/rackbeat", description="Real Rackbeat: https://app.rackbeat.com/api."
+    )
+    requests_per_minute: int = Field(
+        480, ge=1, le=10000, description="Client-side throttle; Rackbeat clients use 480/min."
+    )
 
 
 class OngoingSettings(SystemSettings):
@@ -242,25 +275,36 @@ class OngoingSettings(SystemSettings):
 
 class LnbSettings(SystemSettings):
     base_url: UrlStr = Field(
-        "http://127.0.0.1:8024/lnb", description="Real Le New Black: https://www.lenewblack.com/apis/wholesale/v2."
+        "http://127.0.0.1:8024/lnb",
+        description="Real Le New Black: https://www.lenewblack.com/apis/wholesale/v2.",
     )
 
 
 class SmartdokSettings(SystemSettings):
-    base_url: UrlStr = Field("http://127.0.0.1:8024/smartdok", description="Real Smartdok: https://api.smartdok.no.")
+    base_url: UrlStr = Field(
+        "http://127.0.0.1:8024/smartdok", description="Real Smartdok: https://api.smartdok.no."
+    )
 
 
 class NetvisorSettings(SystemSettings):
-    base_url: UrlStr = Field("http://127.0.0.1:8024/netvisor", description="Real Netvisor: https://isvapi.netvisor.fi.")
-    timeout_seconds: int = Field(120, ge=1, le=600, description="Netvisor asks clients to wait at least 120 s.")
+    base_url: UrlStr = Field(
+        "http://127.0.0.1:8024/netvisor", description="Real Netvisor: https://isvapi.netvisor.fi."
+    )
+    timeout_seconds: int = Field(
+        120, ge=1, le=600, description="Netvisor asks clients to wait at least 120 s."
+    )
 
 
 # --------------------------------------------------------------------------- flows
 
 
 class FlowSettings(_Model):
-    enabled: bool = Field(False, description="The flow's switch. Default: the seed's, but off until the flow is built.")
-    dry_run: bool = Field(False, description="Plan and preview writes in Dagster metadata without sending them (X4).")
+    enabled: bool = Field(
+        False, description="The flow's switch. Default: the seed's, but off until the flow is built."
+    )
+    dry_run: bool = Field(
+        False, description="Plan and preview writes in Dagster metadata without sending them (X4)."
+    )
     _flow_id: str = PrivateAttr("")
 
     @property
@@ -278,14 +322,24 @@ class _Scheduled(FlowSettings):
 
 
 class R1Settings(FlowSettings):
-    products: Direction = Field("24so", description="Where products are created and maintained: 24so, rackbeat or both.")
+    products: Direction = Field(
+        "24so", description="Where products are created and maintained: 24so, rackbeat or both."
+    )
 
 
 class R2Settings(FlowSettings):
-    customers: Direction = Field("24so", description="Where customers are maintained: 24so, rackbeat or both.")
-    suppliers: Direction = Field("24so", description="Where suppliers are maintained: 24so, rackbeat or both.")
-    currency: str = Field("NOK", description="Currency (ISO 4217) of customers created on the Rackbeat side (seed 000).")
-    language: str = Field("Norsk", min_length=1, description="Language of customers created on the Rackbeat side (seed 000).")
+    customers: Direction = Field(
+        "24so", description="Where customers are maintained: 24so, rackbeat or both."
+    )
+    suppliers: Direction = Field(
+        "24so", description="Where suppliers are maintained: 24so, rackbeat or both."
+    )
+    currency: str = Field(
+        "NOK", description="Currency (ISO 4217) of customers created on the Rackbeat side (seed 000)."
+    )
+    language: str = Field(
+        "Norsk", min_length=1, description="Language of customers created on the Rackbeat side (seed 000)."
+    )
 
     @field_validator("currency")
     @classmethod
@@ -304,8 +358,12 @@ class R3Settings(FlowSettings):
 
 
 class R4Settings(_Scheduled):
-    so24_status: So24TransferStatus = Field("Confirmed", description="24SO status at which an order goes to Rackbeat.")
-    rackbeat_status: RackbeatOrderStatus = Field("draft", description="Status the order gets when created in Rackbeat.")
+    so24_status: So24TransferStatus = Field(
+        "Confirmed", description="24SO status at which an order goes to Rackbeat."
+    )
+    rackbeat_status: RackbeatOrderStatus = Field(
+        "draft", description="Status the order gets when created in Rackbeat."
+    )
 
 
 class R7Settings(FlowSettings):
@@ -318,38 +376,58 @@ class R7Settings(FlowSettings):
 
 class R8Settings(FlowSettings):
     debounce_seconds: int = Field(
-        60, ge=0, le=3600, description="Wait after inventory.changed, so a shipment is not regulated twice (seed 000)."
+        60,
+        ge=0,
+        le=3600,
+        description="Wait after inventory.changed, so a shipment is not regulated twice (seed 000).",
     )
 
 
 class O2Settings(FlowSettings):
-    so24_status: So24OrderState = Field("Confirmed", description="24SO status at which an order goes to the WMS.")
+    so24_status: So24OrderState = Field(
+        "Confirmed", description="24SO status at which an order goes to the WMS."
+    )
 
 
 class O3Settings(FlowSettings):
-    report_fulfilled: bool = Field(True, description="Set the 24SO order to fulfilled_status when the WMS ships it.")
-    fulfilled_status: So24OrderState = Field("OrderState_Sent", description="24SO status of a shipped order ('Sent').")
-    set_status_on_import: bool = Field(False, description="Also set a 24SO status when the WMS imports the order.")
-    import_status: So24OrderState = Field("Pack", description="That status, used only with set_status_on_import.")
+    report_fulfilled: bool = Field(
+        True, description="Set the 24SO order to fulfilled_status when the WMS ships it."
+    )
+    fulfilled_status: So24OrderState = Field(
+        "OrderState_Sent", description="24SO status of a shipped order ('Sent')."
+    )
+    set_status_on_import: bool = Field(
+        False, description="Also set a 24SO status when the WMS imports the order."
+    )
+    import_status: So24OrderState = Field(
+        "Pack", description="That status, used only with set_status_on_import."
+    )
 
 
 class O5Settings(FlowSettings):
     stock_kind: Literal["sellable", "physical"] = Field(
-        "sellable", description="WMS figure written to 24SO: sellable (minus reserved for orders) or physical."
+        "sellable",
+        description="WMS figure written to 24SO: sellable (minus reserved for orders) or physical.",
     )
 
 
 class O6Settings(FlowSettings):
-    interval_minutes: int = Field(15, ge=1, le=1440, description="Schedule interval of O1-O5 (seed 001: 15 minutes).")
+    interval_minutes: int = Field(
+        15, ge=1, le=1440, description="Schedule interval of O1-O5 (seed 001: 15 minutes)."
+    )
 
 
 class L1Settings(_Scheduled):
-    key: Literal["ean13", "sku"] = Field("ean13", description="How LNB identifies stock lines: by EAN13 or by SKU.")
+    key: Literal["ean13", "sku"] = Field(
+        "ean13", description="How LNB identifies stock lines: by EAN13 or by SKU."
+    )
 
 
 class L2Settings(_Scheduled):
     statuses: Annotated[list[LnbOrderStatus], AfterValidator(_unique)] = Field(
-        default_factory=lambda: ["confirmed"], min_length=1, description="LNB order statuses that are exported to 24SO."
+        default_factory=lambda: ["confirmed"],
+        min_length=1,
+        description="LNB order statuses that are exported to 24SO.",
     )
 
 
@@ -458,21 +536,24 @@ class FlowsSettings(_Model):
             filled[flow_id] = entry
         return filled
 
+    @field_validator("*")
+    @classmethod
+    def _refuse_unbuilt(cls, flow: FlowSettings, info: ValidationInfo) -> FlowSettings:
+        """Per flow, so every enabled unbuilt flow is reported even when a sibling is invalid."""
+        flow_id = str(info.field_name)
+        flow._flow_id = flow_id
+        if flow.enabled and not flow.built:
+            title = FLOW_CATALOG[flow_id].title
+            _fail([("enabled", f"{flow_id} ({title}) is not built yet; set enabled: false")])
+        return flow
+
     @model_validator(mode="after")
-    def _check_rules(self) -> FlowsSettings:
-        problems: list[tuple[str, str]] = []
-        for flow_id, flow in self.items():
-            flow._flow_id = flow_id
-            if flow.enabled and not flow.built:
-                problems.append(
-                    (f"{flow_id}.enabled", f"{flow_id} ({FLOW_CATALOG[flow_id].title}) is not built yet; set enabled: false")
-                )
+    def _check_cross_rules(self) -> FlowsSettings:
         if self.O3.set_status_on_import and self.O3.import_status == self.O2.so24_status:
-            problems.append(
-                ("O3.import_status", f"must differ from flows.O2.so24_status ({self.O2.so24_status}), or O2 re-sends the order")
+            reason = (
+                f"must differ from flows.O2.so24_status ({self.O2.so24_status}), or O2 re-sends the order"
             )
-        if problems:
-            raise PydanticCustomError("settings_rules", "{summary}", {"summary": "; ".join(m for _, m in problems), "problems": tuple(problems)})
+            _fail([("O3.import_status", reason)])
         return self
 
     def items(self) -> Iterator[tuple[str, FlowSettings]]:
@@ -541,16 +622,14 @@ class Settings(_Model):
         """Refuse credentials before anything else, so no later message can quote one."""
         if not isinstance(data, dict):
             return data
+        advice = "secrets and credentials do not belong in the settings file; remove this key and set {} in the environment"
         problems = []
         for path in _walk(data):
             env_vars = _secret_env_vars(path)
             if env_vars:
-                names = " / ".join(env_vars)
-                problems.append(
-                    (".".join(path), f"secrets and credentials do not belong in the settings file; remove this key and set {names} in the environment")
-                )
+                problems.append((".".join(path), advice.format(" / ".join(env_vars))))
         if problems:
-            raise PydanticCustomError("settings_rules", "{summary}", {"summary": "; ".join(m for _, m in problems), "problems": tuple(problems)})
+            _fail(problems)
         return {k: ({} if v is None and k in cls.model_fields else v) for k, v in data.items()}
 
     def flow(self, flow_id: str) -> FlowSettings:
@@ -598,7 +677,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 continue
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
             seen.add(key) if isinstance(key, str | int | float | bool) else None
         return super().construct_mapping(node, deep=deep)
 
@@ -617,7 +698,9 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     model: type[BaseModel] = Settings
     for part in loc:
         field = model.model_fields.get(str(part))
-        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+        if field is None or not (
+            isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+        ):
             return None
         model = field.annotation
     return model
@@ -633,10 +716,14 @@ def _got(value: Any) -> str:
 def _unknown_key_message(loc: tuple[Any, ...]) -> str:
     name = str(loc[-1])
     if len(loc) == 3 and loc[0] == "flows" and name == "built":
-        return "read-only: whether a flow is built is decided by the code (BUILT_FLOWS), not the file; remove it"
+        return (
+            "read-only: whether a flow is built is decided by the code (BUILT_FLOWS), not the file; remove it"
+        )
     parent = _model_at(loc[:-1])
     allowed = list(parent.model_fields) if parent else []
-    close = [a for a in allowed if a.lower() == name.lower()] or difflib.get_close_matches(name, allowed, 1, 0.6)
+    close = [a for a in allowed if a.lower() == name.lower()] or difflib.get_close_matches(
+        name, allowed, 1, 0.6
+    )
     what = "not a flow ID of FLOWS.md" if parent is FlowsSettings else "unknown key"
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{what}{hint} (allowed: {', '.join(allowed)})" if allowed else f"{what}{hint}"
@@ -653,7 +740,9 @@ def _message(err: Any) -> str:
         parent = _model_at(loc[:-1])
         field = parent.model_fields.get(str(loc[-1])) if parent else None
         reason = f". {field.description}" if field and field.description else ""
-        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(kind, kind.replace("_", " "))
+        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(
+            kind, kind.replace("_", " ")
+        )
         return f"must be {bound} {next(iter(ctx.values()))} (got {_got(err['input'])}){reason}"
     if kind == "missing":
         return "is required"
@@ -705,7 +794,10 @@ def _read_yaml(source: Path) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise SettingsError(str(source), [("", f"the top level must be a mapping of sections ({', '.join(Settings.model_fields)})")])
+        raise SettingsError(
+            str(source),
+            [("", f"the top level must be a mapping of sections ({', '.join(Settings.model_fields)})")],
+        )
     return raw
 
 
@@ -723,6 +815,89 @@ def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | No
     except ValidationError as exc:
         label = str(source) if source else "settings (defaults)"
         raise SettingsError(label, describe_validation_error(exc)) from None
+
+
+# --------------------------------------------------------------------------- reference for docs/settings.md
+
+DOC_BEGIN = "<!-- BEGIN GENERATED by `python -m so24_pipelines.settings docs/settings.md` -->"
+DOC_END = "<!-- END GENERATED -->"
+
+
+def _values(annotation: Any, metadata: list[Any]) -> str:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _values(args[0], list(args[1:]))
+    if origin is Literal:
+        return " / ".join(str(a) for a in args)
+    if origin is list:
+        return f"list of {_values(args[0], [])}"
+    if origin in (Union, types.UnionType):
+        text = " or ".join(_values(a, []) for a in args if a is not type(None))
+        return f"{text}, or empty" if type(None) in args else text
+    if annotation is bool:
+        return "true / false"
+    if annotation is int:
+        low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in metadata if hasattr(m, "le")), None)
+        return f"{low}..{high}" if low is not None and high is not None else "integer"
+    if annotation is date:
+        return "date YYYY-MM-DD"
+    is_url = any(getattr(m, "func", None) is _check_url for m in metadata)
+    return "URL" if is_url else "text"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def _rows(model: type[BaseModel], prefix: str, flow_id: str | None = None) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = _show(default)
+        if flow_id and name == "enabled":
+            seed = "on" if FLOW_CATALOG[flow_id].seed_on else "off"
+            shown = _show(default_enabled(flow_id)) + (
+                "" if flow_id in BUILT_FLOWS else f" (seed: {seed}; not built yet)"
+            )
+        values = _values(field.annotation, list(field.metadata))
+        rows.append(f"| `{prefix}.{name}` | `{shown}` | {values} | {field.description or ''} |")
+    return rows
+
+
+def settings_reference() -> str:
+    """Every key with its default, allowed values and meaning, generated from the model itself."""
+    head = ["| Key | Default | Values | Meaning |", "|---|---|---|---|"]
+    out: list[str] = []
+    for section, field in Settings.model_fields.items():
+        if section == "flows":
+            continue
+        out += [f"### `{section}`", "", *head, *_rows(field.annotation, section), ""]
+    out += ["### `flows`", ""]
+    for flow_id, info in FLOW_CATALOG.items():
+        model = FlowsSettings.model_fields[flow_id].annotation
+        out += [f"#### `flows.{flow_id}`: {info.title} ({', '.join(info.systems)})", ""]
+        out += [*head, *_rows(model, f"flows.{flow_id}", flow_id), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _write_reference(doc_path: Path) -> None:
+    text = doc_path.read_text(encoding="utf-8")
+    start, end = text.index(DOC_BEGIN) + len(DOC_BEGIN), text.index(DOC_END)
+    doc_path.write_text(text[:start] + "\n" + settings_reference() + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        _write_reference(Path(sys.argv[1]))
+    else:
+        sys.stdout.write(settings_reference())
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from so24_pipelines.staging.upsert import UpsertResult
 
 def _count(db_path: Path, table: StagingTable) -> int:
     with connect(db_path) as con:
-        return con.execute(f"SELECT count(*) FROM {table.qualified}").fetchone()[0]  # noqa: S608
+        return con.execute(f"SELECT count(*) FROM {table.qualified}").fetchall()[0][0]  # noqa: S608
 
 
 def rejects_markdown(rejected: list[tuple[str, str]], limit: int = 50) -> str:

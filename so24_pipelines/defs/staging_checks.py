@@ -22,7 +22,7 @@ def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDe
         with connect(staging.db_path) as con:
             dupes = con.execute(
                 f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified} GROUP BY {keys} HAVING count(*) > 1)"  # noqa: S608
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_keys": dupes})
 
     @dg.asset_check(asset=asset_key, name="required_fields_present", description=f"{', '.join(required)} are never empty")
@@ -32,7 +32,7 @@ def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDe
             for name in required:
                 missing[name] = con.execute(
                     f"SELECT count(*) FROM {table.qualified} WHERE {name} IS NULL"  # noqa: S608
-                ).fetchone()[0]
+                ).fetchall()[0][0]
         return dg.AssetCheckResult(
             passed=not any(missing.values()),
             metadata={f"missing_{k}": v for k, v in missing.items()},

@@ -160,7 +160,8 @@ def batch_ids(db_path: str | Path, entity: So24Entity, partition_key: str) -> tu
         row = con.execute(
             "SELECT identity, ids FROM sync.backfill_batches WHERE entity = ? AND partition_key = ?",
             [entity.name, partition_key],
-        ).fetchone()
+        ).fetchall()
+    row = row[0] if row else None
     if row is None:
         raise KeyError(f"no planned {entity.name} batch {partition_key!r}: run the plan asset first")
     return row[0], json.loads(row[1])

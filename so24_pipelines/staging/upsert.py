@@ -130,11 +130,11 @@ def upsert(
         join = " AND ".join(f"t.{k} = i.{k}" for k in ("identity", *table.key))
         result.inserted = con.execute(
             f"SELECT count(*) FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM {table.qualified} t WHERE {join})"  # noqa: S608
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         result.updated = con.execute(
             f"SELECT count(*) FROM incoming i JOIN {table.qualified} t ON {join} WHERE t._row_hash <> i._row_hash"  # noqa: S608
-        ).fetchone()[0]
-        result.unchanged = con.execute("SELECT count(*) FROM incoming").fetchone()[0] - result.inserted - result.updated
+        ).fetchall()[0][0]
+        result.unchanged = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0] - result.inserted - result.updated
         if parent is not None and parent_keys:
             pcol = parent.key[-1]
             con.register("parent_keys", pd.DataFrame({"k": [k for k in parent_keys if k is not None]}, dtype=object))
@@ -144,7 +144,7 @@ def upsert(
                 f"AND CAST(t.{pcol} AS VARCHAR) IN (SELECT k FROM parent_keys) "
                 f"AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {not_in_batch})",
                 [identity],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.unregister("parent_keys")
         names = ["identity", *(c.name for c in table.all_columns), "_row_hash", "_extracted_at"]
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in ("identity", *table.key))

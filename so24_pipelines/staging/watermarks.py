@@ -19,8 +19,8 @@ def watermark_key(system: str, identity: str, entity: str) -> str:
 
 
 def read_watermark(con: duckdb.DuckDBPyConnection, key: str) -> datetime | None:
-    row = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+    rows = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchall()
+    return datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
 
 def write_watermark(con: duckdb.DuckDBPyConnection, key: str, value: datetime | str | None) -> None:

@@ -106,23 +106,23 @@ def read_failures(con: duckdb.DuckDBPyConnection, flow: str, source_keys: Sequen
 
 def read_business_key_owners(
     con: duckdb.DuckDBPyConnection, flow: str, business_keys: Sequence[str]
-) -> dict[str, str]:
-    """business_key -> source_key for id_map rows of this flow that carry one of these keys."""
+) -> list[tuple[str, str]]:
+    """(business_key, source_key) pairs of id_map rows of this flow that carry one of these keys."""
     if not business_keys:
-        return {}
+        return []
     with _frame(con, _KEYS_VIEW, {"source_key": business_keys}):
         rows = con.execute(
             """
-            SELECT m.business_key, min(m.source_key)
+            SELECT m.business_key, m.source_key
             FROM sync.id_map AS m
             JOIN (SELECT DISTINCT CAST(source_key AS VARCHAR) AS business_key FROM _sync_keys) AS k
               ON m.business_key = k.business_key
             WHERE m.flow = ?
-            GROUP BY m.business_key
+            ORDER BY m.business_key, m.source_key
             """,
             [flow],
         ).fetchall()
-    return {row[0]: row[1] for row in rows}
+    return [(row[0], row[1]) for row in rows]
 
 
 def read_open_keys(con: duckdb.DuckDBPyConnection, flow: str) -> list[str]:

@@ -1,0 +1,136 @@
+"""`so24`: the hub's command line.
+
+    so24 sandbox [--port 8024] [--scale 200]   serve the emulators of every system on one port
+    so24 check [--no-probe]                    preflight: settings, credentials, reachability
+    so24 demo [--port 3000]                    sandbox + `dagster dev` with a persistent DAGSTER_HOME
+    so24 bench                                 the scale benchmarks (prints P-lines with ratios)
+
+The sandbox runs as a child process (`python -m so24_sandbox`): the hub never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SANDBOX_CREDENTIAL_ENV = {
+    "SO24_APPLICATION_ID": "application_id",
+    "SO24_USERNAME": "username",
+    "SO24_PASSWORD": "password",
+}
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the sandbox exited with code {proc.returncode}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the sandbox did not answer on {url} within {timeout:.0f} s")
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    argv = [sys.executable, "-m", "so24_sandbox", "--port", str(args.port), "--scale", str(args.scale), "--seed", str(args.seed)]
+    return subprocess.call(argv)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from so24_pipelines.preflight import format_report, preflight
+    from so24_pipelines.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    problems = preflight(settings, probe=not args.no_probe)
+    print(format_report(problems))
+    return 1 if any(p.severity == "error" for p in problems) else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
+    print(f"Starting the sandbox on {sandbox_url} (scale {args.scale}) ...", flush=True)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "so24_sandbox", "--port", str(args.sandbox_port), "--scale", str(args.scale)]
+    )
+    try:
+        _wait_for(f"{sandbox_url}/_sandbox/health", sandbox, 120)
+        env = dict(os.environ, DAGSTER_HOME=str(home))
+        creds = requests.get(f"{sandbox_url}/_sandbox/24so/credentials", timeout=10).json()
+        for var, field in SANDBOX_CREDENTIAL_ENV.items():
+            env.setdefault(var, str(creds[field]))
+        print(
+            f"Sandbox ready. Dagster UI: http://localhost:{args.port}  (DAGSTER_HOME={home})\n"
+            "Open Assets > so24 and click 'Materialize all'. Stop with Ctrl-C.",
+            flush=True,
+        )
+        dagster = subprocess.Popen(
+            [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
+             "-h", "0.0.0.0", "-p", str(args.port)],
+            env=env,
+            cwd=REPO_ROOT,
+        )
+        try:
+            return dagster.wait()
+        except KeyboardInterrupt:
+            dagster.send_signal(signal.SIGINT)
+            return dagster.wait()
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=15)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    return subprocess.call([sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), *args.rest], cwd=REPO_ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="so24", description="so24-pipelines command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sandbox", help="serve the emulators of every system on one port")
+    p.add_argument("--port", type=int, default=8024)
+    p.add_argument("--scale", type=int, default=200)
+    p.add_argument("--seed", type=int, default=24)
+    p.set_defaults(fn=cmd_sandbox)
+
+    p = sub.add_parser("check", help="preflight: settings, credentials, reachability")
+    p.add_argument("--settings", default=None, help="path to so24.yaml (default: $SO24_SETTINGS or ./so24.yaml)")
+    p.add_argument("--no-probe", action="store_true", help="do not try to reach the systems")
+    p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser("demo", help="sandbox + dagster dev with a persistent DAGSTER_HOME")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--sandbox-port", type=int, default=8024)
+    p.add_argument("--scale", type=int, default=200)
+    p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("bench", help="run the scale benchmarks")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_bench)
+
+    args = parser.parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,301 @@
+"""Execute a plan: claim, send with bounded concurrency, record. Crash-safe and never twice.
+
+The writes go in batches of `batch_size`, each in three steps, and no DuckDB connection is open
+while the target is being called (one writing process per staging file; Dagster steps are
+separate processes):
+
+1. Claim (one short transaction). For each record, re-read its id_map row and take it for this
+   run: a create gets a 'pending_create' row *with its business key* before anything is sent, so
+   if the process dies after the target accepted the create but before step 3, the next run finds
+   the row and resolves it (look up by business key, then update or create) instead of creating
+   a second record. A row claimed by another run that is still within `claim_ttl` is left alone
+   (skipped with the reason): that is the double-click / overlapping-run guard. A row claimed by
+   this same run id (a retried step) or by a run whose claim expired is taken over.
+2. Send (no connection open), at most `max_workers` calls in flight. RecordRejected and
+   TransientError fail the record only; AuthError, ConfigError or any unexpected error stops the
+   load: the calls already running finish, nothing new starts.
+3. Record (one short transaction): id_map, failed_records, sync_log for every outcome of the batch.
+   If the load was stopped, the outcomes so far are recorded first, records that were never sent
+   are marked failed (so failed_keys brings them back), and then the error is raised.
+
+`claim_ttl` must exceed the time one batch can take to send. A crashed run's claims therefore
+block other runs for up to `claim_ttl`; the Dagster layer may pass a zero TTL where it knows no
+other run of the flow is live (e.g. runs of the flow serialised by a concurrency pool of 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError, RecordRejected
+from so24_pipelines.staging.db import transaction
+from so24_pipelines.sync.hashing import canonical_json
+from so24_pipelines.sync.planner import Plan, PlannedItem
+from so24_pipelines.sync.records import MappedRecord, Target, upserts_by_key
+from so24_pipelines.sync.report import LoadReport, Outcome, ReportBuilder
+from so24_pipelines.sync.schema import ensure_sync_schema, utcnow
+from so24_pipelines.sync.store import (
+    IdMapRow,
+    LoadContext,
+    claim_rows,
+    insert_pending_creates,
+    read_id_map,
+    record_outcomes,
+)
+
+DEFAULT_CLAIM_TTL = timedelta(minutes=30)
+MAX_REASON_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class _Send:
+    """One call (or, for resolve, a short sequence of calls) to make for one record."""
+
+    item: PlannedItem
+    action: Literal["create", "update", "resolve"]
+    target_key: str | None = None
+    lookup_keys: tuple[str, ...] = ()
+    origin_run: str | None = None
+
+
+def execute(
+    db_path: str | Path,
+    plan: Plan,
+    target: Target,
+    *,
+    run_id: str,
+    dry_run: bool = False,
+    max_workers: int = 4,
+    batch_size: int = 100,
+    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+) -> LoadReport:
+    """Carry out a plan against a target and record every outcome. A dry run touches nothing."""
+    _check(plan, target, run_id=run_id, max_workers=max_workers, batch_size=batch_size, claim_ttl=claim_ttl)
+    builder = ReportBuilder(run_id)
+    if dry_run:
+        return LoadReport(run_id=run_id, dry_run=True)
+    ctx = LoadContext(plan.flow, run_id, plan.source_system, plan.target_system, plan.target_entity)
+
+    settled = _settled_outcomes(plan)
+    with transaction(db_path) as con:
+        ensure_sync_schema(con)
+        record_outcomes(con, ctx, settled, utcnow())
+    builder.add(settled)
+
+    writes = plan.writes
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"loader-{plan.flow}") as pool:
+        for batch in _batches(writes, batch_size):
+            with transaction(db_path) as con:
+                sends, refused = _claim(con, ctx, batch, claim_ttl, plan.upserts_by_key)
+                record_outcomes(con, ctx, refused, utcnow())
+            builder.add(refused)
+            outcomes, stop = _send_all(pool, target, sends)
+            with transaction(db_path) as con:
+                record_outcomes(con, ctx, outcomes, utcnow())
+            builder.add(outcomes)
+            if stop is not None:
+                stop.add_note(f"loader: flow {plan.flow} stopped; recorded before stopping: {builder.summary()}")
+                raise stop
+    return builder.build()
+
+
+def _check(
+    plan: Plan, target: Target, *, run_id: str, max_workers: int, batch_size: int, claim_ttl: timedelta
+) -> None:
+    if (target.system, target.entity) != (plan.target_system, plan.target_entity):
+        raise ValueError(
+            f"plan is for {plan.target_system}/{plan.target_entity}, target is {target.system}/{target.entity}"
+        )
+    if plan.upserts_by_key and not upserts_by_key(target):
+        raise ValueError("plan assumed a target that upserts by key; this target does not")
+    if not run_id:
+        raise ValueError("run_id is required: it is how sync_log and claims name a run")
+    if max_workers < 1 or batch_size < 1:
+        raise ValueError("max_workers and batch_size must be at least 1")
+    if claim_ttl < timedelta(0):
+        raise ValueError("claim_ttl cannot be negative")
+
+
+def _settled_outcomes(plan: Plan) -> list[Outcome]:
+    """unchanged and skip: decided by the plan, logged without calling the target."""
+    written = {item.record.source_key for item in plan.writes}
+    outcomes = []
+    for item in plan.items:
+        record = item.record
+        if item.action == "unchanged":
+            outcomes.append(
+                Outcome(record.source_key, "unchanged", record.business_key, item.target_key,
+                        source_version=record.source_version)
+            )
+        elif item.action == "skip":
+            outcomes.append(
+                Outcome(record.source_key, "skip", record.business_key, reason=item.reason,
+                        source_version=record.source_version, keeps_failure=record.source_key in written)
+            )
+    return outcomes
+
+
+def _batches(items: Sequence[PlannedItem], size: int) -> Iterator[Sequence[PlannedItem]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _claimable(row: IdMapRow, run_id: str, now: datetime, ttl: timedelta) -> bool:
+    if row.claimed_run is None or row.claimed_run == run_id:
+        return True
+    return row.claimed_at is None or row.claimed_at <= now - ttl
+
+
+def _claim(
+    con, ctx: LoadContext, batch: Sequence[PlannedItem], ttl: timedelta, upserts: bool
+) -> tuple[list[_Send], list[Outcome]]:
+    """Re-check each planned write against the id map and take it for this run (see module doc)."""
+    now = utcnow()
+    rows = read_id_map(con, ctx.flow, [item.record.source_key for item in batch])
+    fresh: list[tuple[str, str | None]] = []
+    claimed: list[str] = []
+    sends: list[_Send] = []
+    refused: list[Outcome] = []
+    for item in batch:
+        record = item.record
+        row = rows.get(record.source_key)
+        if row is None:
+            if item.action == "update":
+                refused.append(_refusal(item, "its id map row disappeared after planning; re-planned next tick"))
+                continue
+            fresh.append((record.source_key, record.business_key))
+            sends.append(_Send(item, "create"))
+            continue
+        if not _claimable(row, ctx.run_id, now, ttl):
+            since = row.claimed_at.isoformat(sep=" ", timespec="seconds") if row.claimed_at else "unknown"
+            refused.append(
+                _refusal(item, f"run {row.claimed_run} is writing this record (claimed {since} UTC); "
+                               "retried once that run records it or its claim expires")
+            )
+            continue
+        if row.status == "pending_create" or row.target_key is None:
+            lookups = tuple(dict.fromkeys(k for k in (row.business_key, record.business_key) if k))
+            if not lookups and not upserts:
+                refused.append(
+                    _refusal(item, "an unconfirmed create has no business key to look up: check the target "
+                                   f"for source key {record.source_key!r}, then fix or delete its sync.id_map row")
+                )
+                continue
+            claimed.append(record.source_key)
+            sends.append(_Send(item, "resolve", lookup_keys=lookups, origin_run=row.claimed_run))
+            continue
+        if item.action != "update":
+            refused.append(_refusal(item, "another run created this record after planning; compared again next tick"))
+            continue
+        claimed.append(record.source_key)
+        sends.append(_Send(item, "update", target_key=row.target_key))
+    insert_pending_creates(con, ctx, fresh, now)
+    claim_rows(con, ctx, claimed, now)
+    return sends, refused
+
+
+def _refusal(item: PlannedItem, reason: str) -> Outcome:
+    record = item.record
+    return Outcome(record.source_key, "skip", record.business_key, reason=reason,
+                   source_version=record.source_version, keeps_failure=True)
+
+
+def _send_all(
+    pool: ThreadPoolExecutor, target: Target, sends: Sequence[_Send]
+) -> tuple[list[Outcome], BaseException | None]:
+    """Run the sends on the pool; on a load-stopping error, start nothing new and collect the rest."""
+    futures: dict[Future[Outcome], _Send] = {pool.submit(_send_one, target, send): send for send in sends}
+    outcomes: list[Outcome] = []
+    stop: BaseException | None = None
+    for future in as_completed(futures):
+        send = futures[future]
+        if future.cancelled():
+            outcomes.append(_failure(send, f"not sent: the load stopped on another record ({_name(stop)})",
+                                     never_sent=send.action == "create"))
+            continue
+        error = future.exception()
+        if error is None:
+            outcomes.append(future.result())
+            continue
+        outcomes.append(_failure(send, f"load stopped: {_reason(error)}"))
+        if stop is None:
+            stop = error
+            for other in futures:
+                other.cancel()
+    return outcomes, stop
+
+
+def _send_one(target: Target, send: _Send) -> Outcome:
+    """Make the call(s) for one record. Record-level errors become a failed Outcome; others propagate."""
+    record = send.item.record
+    try:
+        if send.action == "create":
+            return _success(send, "create", _key(target.create(record)))
+        if send.action == "update":
+            assert send.target_key is not None  # noqa: S101  (claimed updates always carry the key)
+            target.update(send.target_key, record)
+            return _success(send, "update", send.target_key)
+        return _resolve(target, send, record)
+    except (AuthError, ConfigError):
+        raise
+    except ConnectorError as exc:
+        return _failure(send, _reason(exc))
+
+
+def _resolve(target: Target, send: _Send, record: MappedRecord) -> Outcome:
+    origin = send.origin_run or "unknown"
+    for business_key in send.lookup_keys:
+        found = target.find_by_business_key(business_key)
+        if found is None:
+            continue
+        found = _key(found)
+        try:
+            target.update(found, record)
+        except (AuthError, ConfigError):
+            raise
+        except ConnectorError as exc:
+            return _failure(send, f"found by business key {business_key!r} but update failed: {_reason(exc)}",
+                            target_key=found)
+        return _success(send, "resolved", found,
+                        reason=f"unconfirmed create from run {origin} found by business key {business_key!r}; updated")
+    looked = ", ".join(repr(k) for k in send.lookup_keys) or "(upsert target, no lookup)"
+    key = _key(target.create(record))
+    return _success(send, "create", key, reason=f"unconfirmed create from run {origin} not found by {looked}; created")
+
+
+def _success(send: _Send, action: Literal["create", "update", "resolved"], target_key: str,
+             reason: str | None = None) -> Outcome:
+    record = send.item.record
+    return Outcome(record.source_key, action, record.business_key, target_key, reason or send.item.reason,
+                   payload_hash=send.item.payload_hash, source_version=record.source_version)
+
+
+def _failure(send: _Send, reason: str, *, target_key: str | None = None, never_sent: bool = False) -> Outcome:
+    record = send.item.record
+    return Outcome(record.source_key, "fail", record.business_key, target_key, reason[:MAX_REASON_CHARS],
+                   payload_json=canonical_json(record.payload), source_version=record.source_version,
+                   never_sent=never_sent)
+
+
+def _key(value: object) -> str:
+    """Targets return their key as text; an empty answer would make the record unresolvable."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise TypeError(f"target returned {type(value).__name__} {value!r} as a record key")
+    return str(value)
+
+
+def _reason(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RecordRejected) and exc.field_errors:
+        details = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(exc.field_errors.items()))
+        text = f"{text} ({details})"
+    return text[:MAX_REASON_CHARS]
+
+
+def _name(exc: BaseException | None) -> str:
+    return type(exc).__name__ if exc is not None else "error"

@@ -1,0 +1,244 @@
+"""Plan: what a load would do, decided from the id map and the last-sent hashes, without writing.
+
+`plan` only reads, and reads nothing at all when the sync schema does not exist yet, so a dry run
+(X4) leaves every table exactly as it was. The plan it returns is also what `execute` works
+from; execute re-checks each write against the id map when it claims the record, because
+another run may have moved on between planning and writing.
+
+Actions:
+- create: the record has no id_map row. Needs a business key (or a target that upserts by key),
+  because a create that reaches the target just before a crash must be findable afterwards.
+- update: the payload hash differs from the one the target last confirmed.
+- unchanged: same hash; nothing is sent (a rerun after success writes nothing).
+- skip: the mapping said why (skip_reason), or the loader found a reason (duplicate source key,
+  business key already taken, payload not serialisable, no business key).
+- resolve: an earlier create was sent but never confirmed (status 'pending_create'): execute
+  looks the record up by business key before creating anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from so24_pipelines.staging.db import connect, transaction
+from so24_pipelines.sync.hashing import UnhashablePayload, payload_hash
+from so24_pipelines.sync.records import MappedRecord
+from so24_pipelines.sync.schema import sync_schema_exists
+from so24_pipelines.sync.store import (
+    FailureRow,
+    IdMapRow,
+    read_business_key_owners,
+    read_failures,
+    read_id_map,
+    read_open_keys,
+)
+
+PlanAction = Literal["create", "update", "unchanged", "skip", "resolve"]
+PLAN_ACTIONS: tuple[PlanAction, ...] = ("skip", "create", "resolve", "update", "unchanged")
+WRITE_ACTIONS: frozenset[str] = frozenset({"create", "update", "resolve"})
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One record's planned action. target_key is known for update/unchanged (and resolve, if any)."""
+
+    action: PlanAction
+    record: MappedRecord
+    payload_hash: str | None = None
+    target_key: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The diff of one batch of mapped records against what the target last confirmed."""
+
+    flow: str
+    target_system: str
+    target_entity: str
+    source_system: str | None
+    upserts_by_key: bool
+    items: tuple[PlannedItem, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = Counter(item.action for item in self.items)
+        return {action: tally.get(action, 0) for action in PLAN_ACTIONS}
+
+    @property
+    def writes(self) -> list[PlannedItem]:
+        """Items that need a call to the target, in input order."""
+        return [item for item in self.items if item.action in WRITE_ACTIONS]
+
+    def to_markdown(self, limit: int = 50) -> str:
+        """A preview for Dagster metadata: counts, then up to `limit` rows, most telling first.
+
+        Skips come first (they carry the reasons a user must act on), then writes; unchanged rows
+        last, since they say least.
+        """
+        counts = self.counts
+        lines = [
+            f"**{self.flow}** → {self.target_system}/{self.target_entity}: "
+            + ", ".join(f"{action} {counts[action]}" for action in PLAN_ACTIONS),
+            "",
+            "| action | source key | business key | reason |",
+            "|---|---|---|---|",
+        ]
+        order = {action: rank for rank, action in enumerate(PLAN_ACTIONS)}
+        ranked = sorted(self.items, key=lambda item: order[item.action])
+        for item in ranked[: max(limit, 0)]:
+            cells = (item.action, item.record.source_key, item.record.business_key or "", item.reason or "")
+            lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        if len(ranked) > limit:
+            lines.append("")
+            lines.append(f"… and {len(ranked) - max(limit, 0)} more")
+        return "\n".join(lines)
+
+
+def plan(
+    db_path: str | Path,
+    flow: str,
+    records: Iterable[MappedRecord],
+    *,
+    target_system: str,
+    target_entity: str,
+    upserts_by_key: bool = False,
+    source_system: str | None = None,
+) -> Plan:
+    """Diff mapped records against sync.id_map and the last-sent hashes. Reads only."""
+    batch = list(records)
+    decided: dict[int, PlannedItem] = {}
+    hashes: dict[int, str] = {}
+    first_index: dict[str, int] = {}
+    for index, record in enumerate(batch):
+        if record.source_key in first_index:
+            decided[index] = _skip(record, "duplicate source key in this batch; the first occurrence is planned")
+            continue
+        first_index[record.source_key] = index
+        if record.skip_reason:
+            decided[index] = _skip(record, record.skip_reason)
+            continue
+        try:
+            hashes[index] = payload_hash(record.payload)
+        except UnhashablePayload as exc:
+            decided[index] = _skip(record, f"payload cannot be serialised: {exc}")
+
+    live = [index for index in range(len(batch)) if index not in decided]
+    keys = [batch[index].source_key for index in live]
+    business_keys = sorted({bk for index in live if (bk := batch[index].business_key)})
+    id_rows, failures, owners = _read_state(db_path, flow, keys, business_keys)
+
+    in_batch = set(keys)
+    taken: dict[str, str] = {}
+    for bk, owner in owners:
+        if owner not in in_batch:
+            taken.setdefault(bk, owner)
+    for index in live:
+        record = batch[index]
+        if record.business_key and record.business_key not in taken and record.source_key in id_rows:
+            taken[record.business_key] = record.source_key
+
+    for index in live:
+        record = batch[index]
+        decided[index] = _decide(
+            record,
+            hashes[index],
+            id_rows.get(record.source_key),
+            failures.get(record.source_key),
+            taken,
+            target_system=target_system,
+            target_entity=target_entity,
+            upserts_by_key=upserts_by_key,
+        )
+    return Plan(
+        flow=flow,
+        target_system=target_system,
+        target_entity=target_entity,
+        source_system=source_system,
+        upserts_by_key=upserts_by_key,
+        items=tuple(decided[index] for index in range(len(batch))),
+    )
+
+
+def failed_keys(db_path: str | Path, flow: str) -> list[str]:
+    """Source keys the flow should map again on its next tick even if the source did not change.
+
+    That is: records whose last attempt failed (sync.failed_records), and records whose write
+    outcome is unknown (a create left 'pending_create', or a row still claimed by a run that
+    stopped). Read-only; empty before the first load.
+    """
+    with connect(db_path) as con:
+        if not sync_schema_exists(con):
+            return []
+        return read_open_keys(con, flow)
+
+
+def _read_state(
+    db_path: str | Path, flow: str, keys: list[str], business_keys: list[str]
+) -> tuple[dict[str, IdMapRow], dict[str, FailureRow], list[tuple[str, str]]]:
+    with transaction(db_path) as con:
+        if not sync_schema_exists(con):
+            return {}, {}, []
+        return (
+            read_id_map(con, flow, keys),
+            read_failures(con, flow, keys),
+            read_business_key_owners(con, flow, business_keys),
+        )
+
+
+def _decide(
+    record: MappedRecord,
+    digest: str,
+    row: IdMapRow | None,
+    failure: FailureRow | None,
+    taken: dict[str, str],
+    *,
+    target_system: str,
+    target_entity: str,
+    upserts_by_key: bool,
+) -> PlannedItem:
+    retry = f"retry {failure.attempts + 1} after: {failure.reason}" if failure else None
+    if row is None:
+        if not record.business_key and not upserts_by_key:
+            return _skip(
+                record,
+                f"no business key: a create in {target_system}/{target_entity} could not be found again "
+                "after a crash, and this target does not upsert by key",
+            )
+        if record.business_key:
+            owner = taken.get(record.business_key)
+            if owner is not None and owner != record.source_key:
+                return _skip(record, f"business key {record.business_key!r} already belongs to source key {owner!r}")
+            taken[record.business_key] = record.source_key
+        return PlannedItem("create", record, digest, reason=retry)
+    if (row.target_system, row.target_entity) != (target_system, target_entity):
+        return _skip(
+            record,
+            f"id map links this record to {row.target_system}/{row.target_entity}, "
+            f"not {target_system}/{target_entity}",
+        )
+    if row.status == "pending_create" or row.target_key is None:
+        lookup = row.business_key or "(none)"
+        why = f"a create sent in run {row.claimed_run or 'unknown'} was never confirmed; look up business key {lookup} first"
+        return PlannedItem("resolve", record, digest, row.target_key, reason=why if retry is None else f"{why}; {retry}")
+    if row.last_hash == digest:
+        return PlannedItem("unchanged", record, digest, row.target_key)
+    if retry is not None:
+        why = retry
+    elif row.last_hash is None:
+        why = "last update was not confirmed"
+    else:
+        why = "payload changed since last sent"
+    return PlannedItem("update", record, digest, row.target_key, reason=why)
+
+
+def _skip(record: MappedRecord, reason: str) -> PlannedItem:
+    return PlannedItem("skip", record, reason=reason)
+
+
+def _cell(value: str) -> str:
+    return " ".join(value.split()).replace("|", "\\|")
