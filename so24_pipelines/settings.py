@@ -859,15 +859,13 @@ def _show(value: Any) -> str:
 def _rows(model: type[BaseModel], prefix: str, flow_id: str | None = None) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
-        default = field.get_default(call_default_factory=True)
-        shown = _show(default)
+        cell = f"`{_show(field.get_default(call_default_factory=True))}`"
         if flow_id and name == "enabled":
             seed = "on" if FLOW_CATALOG[flow_id].seed_on else "off"
-            shown = _show(default_enabled(flow_id)) + (
-                "" if flow_id in BUILT_FLOWS else f" (seed: {seed}; not built yet)"
-            )
+            note = "" if flow_id in BUILT_FLOWS else f" (seed: {seed}; not built yet)"
+            cell = f"`{_show(default_enabled(flow_id))}`{note}"
         values = _values(field.annotation, list(field.metadata))
-        rows.append(f"| `{prefix}.{name}` | `{shown}` | {values} | {field.description or ''} |")
+        rows.append(f"| `{prefix}.{name}` | {cell} | {values} | {field.description or ''} |")
     return rows
 
 

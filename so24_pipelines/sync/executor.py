@@ -32,6 +32,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import duckdb
+
 from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError, RecordRejected
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync.hashing import canonical_json
@@ -99,7 +101,9 @@ def execute(
                 record_outcomes(con, ctx, outcomes, utcnow())
             builder.add(outcomes)
             if stop is not None:
-                stop.add_note(f"loader: flow {plan.flow} stopped; recorded before stopping: {builder.summary()}")
+                stop.add_note(
+                    f"loader: flow {plan.flow} stopped; recorded before stopping: {builder.summary()}"
+                )
                 raise stop
     return builder.build()
 
@@ -129,13 +133,24 @@ def _settled_outcomes(plan: Plan) -> list[Outcome]:
         record = item.record
         if item.action == "unchanged":
             outcomes.append(
-                Outcome(record.source_key, "unchanged", record.business_key, item.target_key,
-                        source_version=record.source_version)
+                Outcome(
+                    record.source_key,
+                    "unchanged",
+                    record.business_key,
+                    item.target_key,
+                    source_version=record.source_version,
+                )
             )
         elif item.action == "skip":
             outcomes.append(
-                Outcome(record.source_key, "skip", record.business_key, reason=item.reason,
-                        source_version=record.source_version, keeps_failure=record.source_key in written)
+                Outcome(
+                    record.source_key,
+                    "skip",
+                    record.business_key,
+                    reason=item.reason,
+                    source_version=record.source_version,
+                    keeps_failure=record.source_key in written,
+                )
             )
     return outcomes
 
@@ -152,7 +167,11 @@ def _claimable(row: IdMapRow, run_id: str, now: datetime, ttl: timedelta) -> boo
 
 
 def _claim(
-    con, ctx: LoadContext, batch: Sequence[PlannedItem], ttl: timedelta, upserts: bool
+    con: duckdb.DuckDBPyConnection,
+    ctx: LoadContext,
+    batch: Sequence[PlannedItem],
+    ttl: timedelta,
+    upserts: bool,
 ) -> tuple[list[_Send], list[Outcome]]:
     """Re-check each planned write against the id map and take it for this run (see module doc)."""
     now = utcnow()
@@ -166,7 +185,9 @@ def _claim(
         row = rows.get(record.source_key)
         if row is None:
             if item.action == "update":
-                refused.append(_refusal(item, "its id map row disappeared after planning; re-planned next tick"))
+                refused.append(
+                    _refusal(item, "its id map row disappeared after planning; re-planned next tick")
+                )
                 continue
             fresh.append((record.source_key, record.business_key))
             sends.append(_Send(item, "create"))
@@ -174,23 +195,31 @@ def _claim(
         if not _claimable(row, ctx.run_id, now, ttl):
             since = row.claimed_at.isoformat(sep=" ", timespec="seconds") if row.claimed_at else "unknown"
             refused.append(
-                _refusal(item, f"run {row.claimed_run} is writing this record (claimed {since} UTC); "
-                               "retried once that run records it or its claim expires")
+                _refusal(
+                    item,
+                    f"run {row.claimed_run} is writing this record (claimed {since} UTC); "
+                    "retried once that run records it or its claim expires",
+                )
             )
             continue
         if row.status == "pending_create" or row.target_key is None:
             lookups = tuple(dict.fromkeys(k for k in (row.business_key, record.business_key) if k))
             if not lookups and not upserts:
                 refused.append(
-                    _refusal(item, "an unconfirmed create has no business key to look up: check the target "
-                                   f"for source key {record.source_key!r}, then fix or delete its sync.id_map row")
+                    _refusal(
+                        item,
+                        "an unconfirmed create has no business key to look up: check the target "
+                        f"for source key {record.source_key!r}, then fix or delete its sync.id_map row",
+                    )
                 )
                 continue
             claimed.append(record.source_key)
             sends.append(_Send(item, "resolve", lookup_keys=lookups, origin_run=row.claimed_run))
             continue
         if item.action != "update":
-            refused.append(_refusal(item, "another run created this record after planning; compared again next tick"))
+            refused.append(
+                _refusal(item, "another run created this record after planning; compared again next tick")
+            )
             continue
         claimed.append(record.source_key)
         sends.append(_Send(item, "update", target_key=row.target_key))
@@ -201,8 +230,14 @@ def _claim(
 
 def _refusal(item: PlannedItem, reason: str) -> Outcome:
     record = item.record
-    return Outcome(record.source_key, "skip", record.business_key, reason=reason,
-                   source_version=record.source_version, keeps_failure=True)
+    return Outcome(
+        record.source_key,
+        "skip",
+        record.business_key,
+        reason=reason,
+        source_version=record.source_version,
+        keeps_failure=True,
+    )
 
 
 def _send_all(
@@ -215,8 +250,13 @@ def _send_all(
     for future in as_completed(futures):
         send = futures[future]
         if future.cancelled():
-            outcomes.append(_failure(send, f"not sent: the load stopped on another record ({_name(stop)})",
-                                     never_sent=send.action == "create"))
+            outcomes.append(
+                _failure(
+                    send,
+                    f"not sent: the load stopped on another record ({_name(stop)})",
+                    never_sent=send.action == "create",
+                )
+            )
             continue
         error = future.exception()
         if error is None:
@@ -237,7 +277,8 @@ def _send_one(target: Target, send: _Send) -> Outcome:
         if send.action == "create":
             return _success(send, "create", _key(target.create(record)))
         if send.action == "update":
-            assert send.target_key is not None  # noqa: S101  (claimed updates always carry the key)
+            if send.target_key is None:
+                raise RuntimeError(f"update of {record.source_key!r} planned without a target key")
             target.update(send.target_key, record)
             return _success(send, "update", send.target_key)
         return _resolve(target, send, record)
@@ -259,27 +300,51 @@ def _resolve(target: Target, send: _Send, record: MappedRecord) -> Outcome:
         except (AuthError, ConfigError):
             raise
         except ConnectorError as exc:
-            return _failure(send, f"found by business key {business_key!r} but update failed: {_reason(exc)}",
-                            target_key=found)
-        return _success(send, "resolved", found,
-                        reason=f"unconfirmed create from run {origin} found by business key {business_key!r}; updated")
+            return _failure(
+                send,
+                f"found by business key {business_key!r} but update failed: {_reason(exc)}",
+                target_key=found,
+            )
+        return _success(
+            send,
+            "resolved",
+            found,
+            reason=f"unconfirmed create from run {origin} found by business key {business_key!r}; updated",
+        )
     looked = ", ".join(repr(k) for k in send.lookup_keys) or "(upsert target, no lookup)"
     key = _key(target.create(record))
-    return _success(send, "create", key, reason=f"unconfirmed create from run {origin} not found by {looked}; created")
+    return _success(
+        send, "create", key, reason=f"unconfirmed create from run {origin} not found by {looked}; created"
+    )
 
 
-def _success(send: _Send, action: Literal["create", "update", "resolved"], target_key: str,
-             reason: str | None = None) -> Outcome:
+def _success(
+    send: _Send, action: Literal["create", "update", "resolved"], target_key: str, reason: str | None = None
+) -> Outcome:
     record = send.item.record
-    return Outcome(record.source_key, action, record.business_key, target_key, reason or send.item.reason,
-                   payload_hash=send.item.payload_hash, source_version=record.source_version)
+    return Outcome(
+        record.source_key,
+        action,
+        record.business_key,
+        target_key,
+        reason or send.item.reason,
+        payload_hash=send.item.payload_hash,
+        source_version=record.source_version,
+    )
 
 
 def _failure(send: _Send, reason: str, *, target_key: str | None = None, never_sent: bool = False) -> Outcome:
     record = send.item.record
-    return Outcome(record.source_key, "fail", record.business_key, target_key, reason[:MAX_REASON_CHARS],
-                   payload_json=canonical_json(record.payload), source_version=record.source_version,
-                   never_sent=never_sent)
+    return Outcome(
+        record.source_key,
+        "fail",
+        record.business_key,
+        target_key,
+        reason[:MAX_REASON_CHARS],
+        payload_json=canonical_json(record.payload),
+        source_version=record.source_version,
+        never_sent=never_sent,
+    )
 
 
 def _key(value: object) -> str:
@@ -292,7 +357,9 @@ def _key(value: object) -> str:
 def _reason(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, RecordRejected) and exc.field_errors:
-        details = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(exc.field_errors.items()))
+        details = "; ".join(
+            f"{name}: {', '.join(messages)}" for name, messages in sorted(exc.field_errors.items())
+        )
         text = f"{text} ({details})"
     return text[:MAX_REASON_CHARS]
 

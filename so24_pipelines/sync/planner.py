@@ -116,7 +116,9 @@ def plan(
     first_index: dict[str, int] = {}
     for index, record in enumerate(batch):
         if record.source_key in first_index:
-            decided[index] = _skip(record, "duplicate source key in this batch; the first occurrence is planned")
+            decided[index] = _skip(
+                record, "duplicate source key in this batch; the first occurrence is planned"
+            )
             continue
         first_index[record.source_key] = index
         if record.skip_reason:
@@ -212,7 +214,9 @@ def _decide(
         if record.business_key:
             owner = taken.get(record.business_key)
             if owner is not None and owner != record.source_key:
-                return _skip(record, f"business key {record.business_key!r} already belongs to source key {owner!r}")
+                return _skip(
+                    record, f"business key {record.business_key!r} already belongs to source key {owner!r}"
+                )
             taken[record.business_key] = record.source_key
         return PlannedItem("create", record, digest, reason=retry)
     if (row.target_system, row.target_entity) != (target_system, target_entity):
@@ -224,7 +228,9 @@ def _decide(
     if row.status == "pending_create" or row.target_key is None:
         lookup = row.business_key or "(none)"
         why = f"a create sent in run {row.claimed_run or 'unknown'} was never confirmed; look up business key {lookup} first"
-        return PlannedItem("resolve", record, digest, row.target_key, reason=why if retry is None else f"{why}; {retry}")
+        return PlannedItem(
+            "resolve", record, digest, row.target_key, reason=why if retry is None else f"{why}; {retry}"
+        )
     if row.last_hash == digest:
         return PlannedItem("unchanged", record, digest, row.target_key)
     if retry is not None:

@@ -59,7 +59,9 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Sequenc
     """Expose Python columns as a view for one statement batch (name from the fixed set above)."""
     if name not in (_KEYS_VIEW, _OUTCOMES_VIEW):
         raise ValueError(f"unknown frame name {name!r}")
-    frame = pd.DataFrame({column: pd.Series(list(values), dtype=object) for column, values in columns.items()})
+    frame = pd.DataFrame(
+        {column: pd.Series(list(values), dtype=object) for column, values in columns.items()}
+    )
     con.register(name, frame)
     try:
         yield
@@ -86,7 +88,9 @@ def read_id_map(con: duckdb.DuckDBPyConnection, flow: str, source_keys: Sequence
     return {row[0]: IdMapRow(*row) for row in rows}
 
 
-def read_failures(con: duckdb.DuckDBPyConnection, flow: str, source_keys: Sequence[str]) -> dict[str, FailureRow]:
+def read_failures(
+    con: duckdb.DuckDBPyConnection, flow: str, source_keys: Sequence[str]
+) -> dict[str, FailureRow]:
     """failed_records rows of this flow for the given source keys (for plan reasons)."""
     if not source_keys:
         return {}
@@ -159,7 +163,9 @@ def insert_pending_creates(
         )
 
 
-def claim_rows(con: duckdb.DuckDBPyConnection, ctx: LoadContext, source_keys: Sequence[str], now: datetime) -> None:
+def claim_rows(
+    con: duckdb.DuckDBPyConnection, ctx: LoadContext, source_keys: Sequence[str], now: datetime
+) -> None:
     """Mark existing id_map rows as being written by this run (the caller checked they are free)."""
     if not source_keys:
         return
