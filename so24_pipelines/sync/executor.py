@@ -25,6 +25,7 @@ other run of the flow is live (e.g. runs of the flow serialised by a concurrency
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -243,13 +244,29 @@ def _refusal(item: PlannedItem, reason: str) -> Outcome:
 def _send_all(
     pool: ThreadPoolExecutor, target: Target, sends: Sequence[_Send]
 ) -> tuple[list[Outcome], BaseException | None]:
-    """Run the sends on the pool; on a load-stopping error, start nothing new and collect the rest."""
-    futures: dict[Future[Outcome], _Send] = {pool.submit(_send_one, target, send): send for send in sends}
+    """Run the sends on the pool; after a load-stopping error, start nothing new and collect the rest.
+
+    The worker that meets the error raises the stop flag itself, before its thread can pick up
+    the next send, so with max_workers=1 nothing at all is sent after the error.
+    """
+    stopping = threading.Event()
+    futures: dict[Future[Outcome | None], _Send] = {
+        pool.submit(_send_unless_stopping, target, send, stopping): send for send in sends
+    }
     outcomes: list[Outcome] = []
     stop: BaseException | None = None
     for future in as_completed(futures):
         send = futures[future]
-        if future.cancelled():
+        error = None if future.cancelled() else future.exception()
+        if error is not None:
+            outcomes.append(_failure(send, f"load stopped: {_reason(error)}"))
+            if stop is None:
+                stop = error
+                for other in futures:
+                    other.cancel()
+            continue
+        outcome = None if future.cancelled() else future.result()
+        if outcome is None:
             outcomes.append(
                 _failure(
                     send,
@@ -258,16 +275,19 @@ def _send_all(
                 )
             )
             continue
-        error = future.exception()
-        if error is None:
-            outcomes.append(future.result())
-            continue
-        outcomes.append(_failure(send, f"load stopped: {_reason(error)}"))
-        if stop is None:
-            stop = error
-            for other in futures:
-                other.cancel()
+        outcomes.append(outcome)
     return outcomes, stop
+
+
+def _send_unless_stopping(target: Target, send: _Send, stopping: threading.Event) -> Outcome | None:
+    """None means: not sent, because another record stopped the load."""
+    if stopping.is_set():
+        return None
+    try:
+        return _send_one(target, send)
+    except BaseException:
+        stopping.set()
+        raise
 
 
 def _send_one(target: Target, send: _Send) -> Outcome:

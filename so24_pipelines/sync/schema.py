@@ -100,18 +100,15 @@ def ensure_sync_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def sync_schema_exists(con: duckdb.DuckDBPyConnection) -> bool:
     """True once `ensure_sync_schema` has run; readers use it to stay read-only (dry-run)."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync' AND table_name = 'id_map'"
-    ).fetchone()
-    return bool(row and row[0])
+    return _table_exists(con, "id_map")
 
 
 def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     """Read one flow-state value (None when never set or when the schema does not exist yet)."""
-    if not _state_table_exists(con):
+    if not _table_exists(con, "state"):
         return None
-    row = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchone()
-    return None if row is None else row[0]
+    rows = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def set_state(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> None:
@@ -130,8 +127,10 @@ def set_state(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> No
     )
 
 
-def _state_table_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync' AND table_name = 'state'"
-    ).fetchone()
-    return bool(row and row[0])
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    # fetchall, not fetchone: DuckDB refuses further work on a connection with a half-read result
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync' AND table_name = ?",
+        [table],
+    ).fetchall()
+    return bool(rows[0][0])

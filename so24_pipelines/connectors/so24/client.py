@@ -148,8 +148,8 @@ class So24Client:
     def _backoff(self, attempt: int) -> float:
         return min(30.0, self.backoff_base * (2**attempt)) * random.uniform(0.5, 1.0)
 
-    def _post(self, service: str, operation: str, kwargs: dict[str, Any], *, with_session: bool) -> etree._Element:
-        """One HTTP round trip; returns the parsed envelope or raises a typed error."""
+    def _send(self, service: str, operation: str, kwargs: dict[str, Any], *, with_session: bool) -> tuple[int, str, bytes]:
+        """One HTTP round trip: zeep builds the envelope, requests carries it."""
         client, proxy = self._zeep(service)
         call = f"{service}.{operation}"
         try:
@@ -167,12 +167,16 @@ class So24Client:
         self.calls += 1
         try:
             resp = self._http.post(self.address(ENDPOINTS[service]), data=body, headers=headers, timeout=self.timeout)
-            data = resp.content
+            return resp.status_code, resp.headers.get("Content-Type", ""), resp.content
         except requests.Timeout:
             raise TransientError(f"no answer within {self.timeout:.0f} s", call=call) from None
         except requests.RequestException as exc:
             raise TransientError(f"connection failed ({type(exc).__name__})", call=call) from None
-        return check_answer(resp.status_code, resp.headers.get("Content-Type", ""), data, call=call)
+
+    def _post(self, service: str, operation: str, kwargs: dict[str, Any], *, with_session: bool) -> etree._Element:
+        """One round trip; returns the parsed envelope or raises a typed error naming the call."""
+        status, ctype, data = self._send(service, operation, kwargs, with_session=with_session)
+        return check_answer(status, ctype, data, call=f"{service}.{operation}")
 
     def _with_retries(self, call: str, attempt_fn: Callable[[], T], *, idempotent: bool) -> T:
         relogged = False
@@ -264,6 +268,18 @@ class So24Client:
         except zeep.exceptions.Error as exc:
             raise TransientError(f"answer does not match the WSDL: {exc}", call=f"{service}.{operation}") from None
         return serialize_object(result, target_cls=dict)
+
+    def raw(self, service: str, operation: str, **kwargs: Any) -> bytes:
+        """The answer's bytes after the same checks (benchmarks replay them through each parser)."""
+        if self._session_id is None:
+            self.ensure_session()
+
+        def attempt() -> bytes:
+            status, ctype, data = self._send(service, operation, kwargs, with_session=True)
+            check_answer(status, ctype, data, call=f"{service}.{operation}")
+            return data
+
+        return self._with_retries(f"{service}.{operation}", attempt, idempotent=True)
 
     def result(self, service: str, operation: str, **kwargs: Any) -> etree._Element | None:
         """The <OpResult> element of a call, for callers that read columns from the XML."""
