@@ -268,8 +268,9 @@ class RackbeatSettings(SystemSettings):
 
 class OngoingSettings(SystemSettings):
     base_url: UrlStr = Field(
-        "http://127.0.0.1:8024/ongoing",
-        description="Real Ongoing: https://api.ongoingsystems.se/{warehouse}/api/v1 (one URL per WMS instance).",
+        "http://127.0.0.1:8024/ongoing/sandbox",
+        description="Real Ongoing: https://api.ongoingsystems.se/{warehouse}; one URL per WMS instance, "
+        "the client adds /api/v1.",
     )
 
 
@@ -317,7 +318,9 @@ class FlowSettings(_Model):
         return self._flow_id in BUILT_FLOWS
 
 
-class _Scheduled(FlowSettings):
+class ScheduledFlowSettings(FlowSettings):
+    """A flow polled on its own schedule (no webhook tells the hub when something changed)."""
+
     cadence_minutes: int = Field(15, ge=1, le=1440, description="Schedule interval of the flow.")
 
 
@@ -357,7 +360,7 @@ class R3Settings(FlowSettings):
     )
 
 
-class R4Settings(_Scheduled):
+class R4Settings(ScheduledFlowSettings):
     so24_status: So24TransferStatus = Field(
         "Confirmed", description="24SO status at which an order goes to Rackbeat."
     )
@@ -417,13 +420,13 @@ class O6Settings(FlowSettings):
     )
 
 
-class L1Settings(_Scheduled):
+class L1Settings(ScheduledFlowSettings):
     key: Literal["ean13", "sku"] = Field(
         "ean13", description="How LNB identifies stock lines: by EAN13 or by SKU."
     )
 
 
-class L2Settings(_Scheduled):
+class L2Settings(ScheduledFlowSettings):
     statuses: Annotated[list[LnbOrderStatus], AfterValidator(_unique)] = Field(
         default_factory=lambda: ["confirmed"],
         min_length=1,
@@ -460,7 +463,7 @@ class N3Settings(FlowSettings):
         raise ValueError(f"must be 'now' or a date YYYY-MM-DD (got {value!r})")
 
 
-class S3Settings(_Scheduled):
+class S3Settings(ScheduledFlowSettings):
     only_approved: bool = Field(True, description="Transfer only attested (approved) hours, as payroll does.")
     mark_exported_as: Literal["external", "payroll"] = Field(
         "external",
@@ -513,8 +516,8 @@ class FlowsSettings(_Model):
     N1: N1Settings = Field(default_factory=N1Settings)
     N2: FlowSettings = Field(default_factory=FlowSettings)
     N3: N3Settings = Field(default_factory=N3Settings)
-    S1: _Scheduled = Field(default_factory=_Scheduled)
-    S2: _Scheduled = Field(default_factory=_Scheduled)
+    S1: ScheduledFlowSettings = Field(default_factory=ScheduledFlowSettings)
+    S2: ScheduledFlowSettings = Field(default_factory=ScheduledFlowSettings)
     S3: S3Settings = Field(default_factory=S3Settings)
     S4: FlowSettings = Field(default_factory=FlowSettings)
     X7: X7Settings = Field(default_factory=X7Settings)
@@ -551,7 +554,8 @@ class FlowsSettings(_Model):
     def _check_cross_rules(self) -> FlowsSettings:
         if self.O3.set_status_on_import and self.O3.import_status == self.O2.so24_status:
             reason = (
-                f"must differ from flows.O2.so24_status ({self.O2.so24_status}), or O2 re-sends the order"
+                f"must differ from flows.O2.so24_status ({self.O2.so24_status}): "
+                "setting the status orders are picked up at would show nothing in 24SO"
             )
             _fail([("O3.import_status", reason)])
         return self
@@ -576,22 +580,28 @@ def _env_suffix(var: str) -> str:
 
 
 def _secret_env_vars(path: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The env vars to use instead if `path` looks like a credential, else None."""
+    """The env vars to use instead if `path` looks like a credential, else None.
+
+    Secret words are refused anywhere; a bare identifier such as `username` only in a system
+    section or at the top, where it can only mean a login.
+    """
     key = _compact(path[-1])
     section = path[0] if len(path) > 1 else None
     if section in CREDENTIAL_ENV_VARS:
-        candidates = CREDENTIAL_ENV_VARS[section]
+        systems: tuple[str, ...] = (section,)
     elif section == "flows" and len(path) > 2 and path[1] in FLOW_CATALOG:
-        candidates = tuple(v for s in FLOW_CATALOG[path[1]].systems for v in CREDENTIAL_ENV_VARS[s])
+        systems = FLOW_CATALOG[path[1]].systems
     else:
-        candidates = tuple(v for vs in CREDENTIAL_ENV_VARS.values() for v in vs)
+        systems = tuple(s for s in SYSTEMS if key.startswith(s)) or SYSTEMS
+    candidates = tuple(v for s in systems for v in CREDENTIAL_ENV_VARS[s])
     words = [w for w in _SECRET_WORDS if w in key]
     in_system_section = section is None or section in CREDENTIAL_ENV_VARS
-    if not words and not (in_system_section and any(_env_suffix(v) == key for v in candidates)):
+    exact = tuple(v for v in candidates if _env_suffix(v) in (key, key.removeprefix(systems[0])))
+    if not words and not (in_system_section and exact):
         return None
-    exact = tuple(v for v in candidates if _env_suffix(v) == key)
     related = tuple(v for v in candidates if any(w in _compact(v) for w in words))
-    return exact or related or candidates
+    secretish = tuple(v for v in candidates if any(w in _compact(v) for w in _SECRET_WORDS))
+    return exact or related or secretish or candidates
 
 
 def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

@@ -19,11 +19,17 @@ def _factories() -> list[Callable[[SandboxOptions], SandboxSystem]]:
     from so24_sandbox.so24.system import So24System
 
     factories: list[Callable[[SandboxOptions], SandboxSystem]] = [So24System]
-    try:  # systems added by later issues register here
+    try:  # while a system is being built its module may not exist yet
         from so24_sandbox.ongoing.system import OngoingSystem
 
         factories.append(OngoingSystem)
-    except ImportError:
+    except ModuleNotFoundError:
+        pass
+    try:
+        from so24_sandbox.rackbeat.system import RackbeatSystem
+
+        factories.append(RackbeatSystem)
+    except ModuleNotFoundError:
         pass
     return factories
 

@@ -34,6 +34,7 @@ class FakeTarget:
         self.errors: dict[str, Exception] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.threads: set[int] = set()
         self._barrier = barrier
         self._lock = threading.Lock()
         self._next = 1
@@ -41,6 +42,7 @@ class FakeTarget:
     def _enter(self, method: str, key: str) -> None:
         with self._lock:
             self.calls.append((method, key))
+            self.threads.add(threading.get_ident())
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         if self._barrier is not None:
@@ -274,8 +276,10 @@ def test_concurrency_is_bounded_by_max_workers(db: Path) -> None:
     target = FakeTarget(barrier=threading.Barrier(workers, timeout=10))
     _, report = load(db, FLOW, products(12), target, run_id="run-1", max_workers=workers, batch_size=6)
     assert report.created == 12
-    # the barrier only opens with `workers` calls in flight, so the pool really ran that many at once
+    # the barrier only opens with `workers` calls in flight, so the pool really ran that many at once;
+    # a wider pool would have run every call of a batch on a thread of its own while they were held
     assert target.max_in_flight == workers
+    assert len(target.threads) == workers
 
 
 def test_sync_log_has_one_row_per_outcome_with_the_run_id(db: Path) -> None:

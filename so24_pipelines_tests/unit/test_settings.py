@@ -15,9 +15,9 @@ from so24_pipelines import settings as settings_module
 from so24_pipelines.settings import (
     BUILT_FLOWS,
     CREDENTIAL_ENV_VARS,
-    FLOW_CATALOG,
     DOC_BEGIN,
     DOC_END,
+    FLOW_CATALOG,
     FlowsSettings,
     Settings,
     SettingsError,
@@ -134,7 +134,9 @@ def test_example_marks_every_unbuilt_flow() -> None:
 def test_docs_are_generated_from_the_model() -> None:
     text = DOCS.read_text(encoding="utf-8")
     block = text[text.index(DOC_BEGIN) + len(DOC_BEGIN) : text.index(DOC_END)]
-    assert block.strip() == settings_reference().strip(), "run: python -m so24_pipelines.settings docs/settings.md"
+    assert block.strip() == settings_reference().strip(), (
+        "run: python -m so24_pipelines.settings docs/settings.md"
+    )
     for key in model_keys(Settings):
         assert f"`{key}`" in text, key
     for env_vars in CREDENTIAL_ENV_VARS.values():
@@ -211,7 +213,9 @@ def test_settings_cannot_be_changed_after_loading() -> None:
 
 
 def test_staging_path(tmp_path: Path) -> None:
-    assert Settings().staging_path({"DAGSTER_HOME": "/srv/dagster"}) == Path("/srv/dagster/so24_staging.duckdb")
+    assert Settings().staging_path({"DAGSTER_HOME": "/srv/dagster"}) == Path(
+        "/srv/dagster/so24_staging.duckdb"
+    )
     assert Settings().staging_path({}) == tmp_path / ".dagster_home" / "so24_staging.duckdb"
     custom = Settings.model_validate({"staging": {"path": "$DATA_DIR/x.duckdb"}})
     assert custom.staging_path({}).name == "x.duckdb"
@@ -227,8 +231,14 @@ def test_staging_path(tmp_path: Path) -> None:
             "flows: {R4: {rackbeat_status: shipped}}",
             "flows.R4.rackbeat_status: must be one of draft, booked, booked_ready_for_shipment (got 'shipped')",
         ),
-        ("flows: {R4: {so24_status: Sent}}", "flows.R4.so24_status: must be one of Confirmed, Production, Pack"),
-        ("flows: {O5: {stock_kind: all}}", "flows.O5.stock_kind: must be one of sellable, physical (got 'all')"),
+        (
+            "flows: {R4: {so24_status: Sent}}",
+            "flows.R4.so24_status: must be one of Confirmed, Production, Pack",
+        ),
+        (
+            "flows: {O5: {stock_kind: all}}",
+            "flows.O5.stock_kind: must be one of sellable, physical (got 'all')",
+        ),
         ("flows: {L1: {key: gtin}}", "flows.L1.key: must be one of ean13, sku"),
         ("flows: {R1: {products: sideways}}", "flows.R1.products: must be one of 24so, rackbeat, both"),
         ("flows: {L2: {statuses: [confirmed, shipped]}}", "flows.L2.statuses[1]: must be one of draft,"),
@@ -237,7 +247,10 @@ def test_staging_path(tmp_path: Path) -> None:
         ("flows: {R2: {currency: kroner}}", "flows.R2.currency: must be a three-letter ISO 4217 code"),
         ("flows: {X7: {timezone: Mars/Olympus}}", "flows.X7.timezone: must be an IANA time zone"),
         ("so24: {bach_size: 3}", "so24.bach_size: unknown key; did you mean 'batch_size'?"),
-        ("flows: {R4: {rackbeat_stauts: draft}}", "flows.R4.rackbeat_stauts: unknown key; did you mean 'rackbeat_status'?"),
+        (
+            "flows: {R4: {rackbeat_stauts: draft}}",
+            "flows.R4.rackbeat_stauts: unknown key; did you mean 'rackbeat_status'?",
+        ),
         ("flows: {r4: {}}", "flows.r4: not a flow ID of FLOWS.md; did you mean 'R4'?"),
         ("stagin: {path: x}", "stagin: unknown key; did you mean 'staging'?"),
         ("so24: {batch_size: 5000}", "so24.batch_size: must be at most 1000 (got 5000)"),
@@ -262,7 +275,8 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, expected: str) -> No
 
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     error = problems_of(
-        tmp_path, "so24: {batch_size: 0}\nflows:\n  R4: {enabled: true}\n  S3: {enabled: true}\n  R2: {currency: x}\n"
+        tmp_path,
+        "so24: {batch_size: 0}\nflows:\n  R4: {enabled: true}\n  S3: {enabled: true}\n  R2: {currency: x}\n",
     )
     keys = [key for key, _ in error.problems]
     assert keys == ["so24.batch_size", "flows.R2.currency", "flows.R4.enabled", "flows.S3.enabled"]
@@ -277,15 +291,22 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         ("lnb: {client_secret: hunter2-very-secret}", "lnb.client_secret", "LNB_CLIENT_SECRET"),
         ("netvisor: {partner_key: hunter2-very-secret}", "netvisor.partner_key", "NETVISOR_PARTNER_KEY"),
         ("ongoing: {goods_owner_id: 17}", "ongoing.goods_owner_id", "ONGOING_GOODS_OWNER_ID"),
-        ("flows: {S3: {apiKey: hunter2-very-secret}}", "flows.S3.apiKey", "SO24_"),
-        ("smartdok_token: hunter2-very-secret", "smartdok_token", "SMARTDOK_API_TOKEN"),
+        (
+            "flows: {S3: {apiKey: hunter2-very-secret}}",
+            "flows.S3.apiKey",
+            "SO24_PASSWORD / SMARTDOK_API_TOKEN",
+        ),
+        ("smartdok_token: hunter2-very-secret", "smartdok_token", "set SMARTDOK_API_TOKEN in"),
+        ("so24_password: hunter2-very-secret", "so24_password", "set SO24_PASSWORD in"),
     ],
 )
-def test_secrets_in_the_file_are_refused_naming_the_env_var(tmp_path: Path, text: str, key: str, env_var: str) -> None:
-    error = problems_of(tmp_path, text)
-    assert f"{key}: secrets and credentials do not belong in the settings file" in str(error)
-    assert env_var in str(error)
-    assert "hunter2" not in str(error) and "ops@example" not in str(error) and "17" not in str(error)
+def test_secrets_in_the_file_are_refused_naming_the_env_var(
+    tmp_path: Path, text: str, key: str, env_var: str
+) -> None:
+    text_shown = str(problems_of(tmp_path, text)).replace(str(tmp_path), "")
+    assert f"{key}: secrets and credentials do not belong in the settings file" in text_shown
+    assert env_var in text_shown
+    assert "hunter2" not in text_shown and "ops@example" not in text_shown and "17" not in text_shown
 
 
 def test_pydantic_errors_never_echo_input() -> None:

@@ -267,6 +267,7 @@ def _seed_people_and_time(ds: DataSet, rng: random.Random, n: int, off: int, emp
             "_employee": True,
         }
     employee_ids = list(ds.persons)
+    ds.user_contact_id = employee_ids[0]
     business = [c for c in ds.companies.values() if c["Type"] == "Business"]
     n_contacts = max(10, n // 4)
     dates = _dates(rng, n_contacts, base)

@@ -41,6 +41,7 @@ class DataSet:
     hours: dict[int, dict] = field(default_factory=dict)
     delivery_methods: dict[int, dict] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)  # last id used per sequence
+    user_contact_id: int = 0  # the logged-in user's own person (an employee) in this client
 
     def table(self, entity: str) -> dict[int, dict]:
         if entity not in ENTITIES:
