@@ -79,9 +79,9 @@ def execute(
 ) -> LoadReport:
     """Carry out a plan against a target and record every outcome. A dry run touches nothing."""
     _check(plan, target, run_id=run_id, max_workers=max_workers, batch_size=batch_size, claim_ttl=claim_ttl)
-    builder = ReportBuilder(run_id)
     if dry_run:
         return LoadReport(run_id=run_id, dry_run=True)
+    builder = ReportBuilder(run_id)
     ctx = LoadContext(plan.flow, run_id, plan.source_system, plan.target_system, plan.target_entity)
 
     settled = _settled_outcomes(plan)

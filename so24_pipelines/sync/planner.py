@@ -115,6 +115,9 @@ def plan(
     hashes: dict[int, str] = {}
     first_index: dict[str, int] = {}
     for index, record in enumerate(batch):
+        if not record.source_key:
+            decided[index] = _skip(record, "empty source key: the record cannot be tracked in the id map")
+            continue
         if record.source_key in first_index:
             decided[index] = _skip(
                 record, "duplicate source key in this batch; the first occurrence is planned"

@@ -213,7 +213,7 @@ def test_ten_percent_faults_still_complete_without_duplicates(client, sandbox):
     read_back = client.get_articles(page_size=7)
     orders = client.get_orders(page_size=4)
     faults = sandbox.control("GET", "ongoing/faults").json()
-    assert sum(faults["injected"].values()) >= 5
+    assert sum(n for kind, n in faults["injected"].items() if kind != "latency") >= 1
     sandbox.control("DELETE", "ongoing/faults")
     stored = sandbox.control("GET", "ongoing/articles").json()
     assert sorted(a["articleNumber"] for a in stored) == numbers

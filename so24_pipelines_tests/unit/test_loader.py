@@ -314,17 +314,19 @@ def test_plan_preview_lists_actions_and_reasons(db: Path) -> None:
         MappedRecord("3", {"number": "X"}, business_key="X", skip_reason="name | missing\nin 24SO"),
         MappedRecord("4", {"number": "Y"}),
         MappedRecord("1", {"number": "P1 again"}, business_key="P1b"),
+        MappedRecord("", {"number": "Q"}, business_key="Q"),
     ]
     the_plan = plan(db, FLOW, records, target_system="rackbeat", target_entity="products")
     text = the_plan.to_markdown(limit=50)
-    assert text.splitlines()[0].startswith(f"**{FLOW}** → rackbeat/products: skip 3, create 2")
+    assert text.splitlines()[0].startswith(f"**{FLOW}** → rackbeat/products: skip 4, create 2")
     assert "| skip | 3 | X | name \\| missing in 24SO |" in text
     assert "no business key" in text
     assert "duplicate source key" in text
+    assert "| skip |  | Q | empty source key" in text
     assert "| create | 1 | P1 |" in text
     short = the_plan.to_markdown(limit=2)
-    assert short.count("| skip |") == 2 and "… and 3 more" in short
-    assert the_plan.counts == {"skip": 3, "create": 2, "resolve": 0, "update": 0, "unchanged": 0}
+    assert short.count("| skip |") == 2 and "… and 4 more" in short
+    assert the_plan.counts == {"skip": 4, "create": 2, "resolve": 0, "update": 0, "unchanged": 0}
 
 
 def test_business_key_taken_by_another_record_is_skipped(db: Path) -> None:

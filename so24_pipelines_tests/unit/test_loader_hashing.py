@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from so24_pipelines.sync import UnhashablePayload, canonical_json, payload_hash
+from so24_pipelines.sync import MappedRecord, UnhashablePayload, canonical_json, payload_hash, plan
 
 
 def test_dict_order_does_not_change_the_hash() -> None:
@@ -48,14 +49,12 @@ def test_tuples_sets_and_uuids_have_one_form() -> None:
     [{"x": float("nan")}, {"x": Decimal("Infinity")}, {"x": object()}, {1: "non-string key"}],
     ids=["nan", "decimal-inf", "object", "int-key"],
 )
-def test_values_without_a_canonical_form_are_refused_with_their_path(bad: dict) -> None:
+def test_values_without_a_canonical_form_are_refused_with_their_path(bad: dict[object, object]) -> None:
     with pytest.raises(UnhashablePayload, match=r"\$"):
         payload_hash(bad)
 
 
-def test_unserialisable_payload_is_skipped_by_the_planner_with_the_reason(tmp_path) -> None:
-    from so24_pipelines.sync import MappedRecord, plan
-
+def test_unserialisable_payload_is_skipped_by_the_planner_with_the_reason(tmp_path: Path) -> None:
     the_plan = plan(
         tmp_path / "s.duckdb",
         "flow",

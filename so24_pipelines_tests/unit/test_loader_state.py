@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from so24_pipelines.staging.db import connect, transaction
@@ -24,8 +25,6 @@ def test_sync_schema_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_id_map_rejects_an_unknown_status(tmp_path: Path) -> None:
-    import duckdb
-
     db = tmp_path / "s.duckdb"
     with transaction(db) as con:
         ensure_sync_schema(con)

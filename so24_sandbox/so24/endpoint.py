@@ -25,7 +25,7 @@ from so24_sandbox.faults import FaultInjector
 from so24_sandbox.so24 import wire
 from so24_sandbox.so24.limits import LimitCheck
 from so24_sandbox.so24.operations import HANDLERS, PUBLIC
-from so24_sandbox.so24.operations.common import Call, ServerFault
+from so24_sandbox.so24.operations.common import NOT_AUTHENTICATED, Call, ServerFault
 from so24_sandbox.so24.parse import ClientFault, Reader, parse_envelope
 from so24_sandbox.so24.serialize import SerializeError, Serializer
 from so24_sandbox.so24.services import SCHEMAS, find_service
@@ -34,8 +34,6 @@ from so24_sandbox.so24.store import Store
 from so24_sandbox.so24.types import ServiceSchema
 from so24_sandbox.so24.values import utc_now
 from so24_sandbox.so24.wsdl import build_wsdl
-
-NOT_AUTHENTICATED = "Client is not authenticated on this identity"
 
 
 class So24Endpoint:
@@ -47,7 +45,7 @@ class So24Endpoint:
         self._writers = {s.name: Serializer(s) for s in SCHEMAS}
         self._wsdl: dict[str, bytes] = {}
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         schema = find_service(request.path_params.get("path", ""))
         if schema is None:
             return HTMLResponse("<html><body><h2>The resource cannot be found.</h2></body></html>", 404)
@@ -107,7 +105,7 @@ class So24Endpoint:
             args = self._readers[schema.name].read_operation(request)
             session = self.store.sessions.get(session_id_from_cookie(cookie))
             if session is None and operation.name not in PUBLIC.get(schema.name, ()):
-                raise ServerFault(NOT_AUTHENTICATED)
+                raise ServerFault(NOT_AUTHENTICATED, wrapped=False)
             now = utc_now()
             user = session.username if session else (args.get("credential") or {}).get("Username")
             if user:
@@ -123,9 +121,6 @@ class So24Endpoint:
         except ClientFault as exc:
             return wire.fault("soap:Client", str(exc), headers)
         except ServerFault as exc:
-            message = str(exc).replace("Server was unable to process request. ---> ", "", 1)
-            if message == NOT_AUTHENTICATED:
-                return wire.fault("soap:Server", message, headers)
             return wire.fault("soap:Server", str(exc), headers)
         except SerializeError as exc:
             return wire.fault("soap:Server", f"Server was unable to process request. ---> {exc}", headers)

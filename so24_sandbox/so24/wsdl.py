@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from lxml import etree
 
-from so24_sandbox.so24.types import GUID_NAMESPACE, NAMESPACE, Field, ServiceSchema, reachable_types, uses_guid
+from so24_sandbox.so24.types import (
+    GUID_NAMESPACE,
+    NAMESPACE,
+    Field,
+    ServiceSchema,
+    reachable_types,
+    uses_guid,
+)
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 XS_NS = "http://www.w3.org/2001/XMLSchema"

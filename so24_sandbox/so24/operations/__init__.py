@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from so24_sandbox.so24.operations import authenticate, companies, invoices, persons, products, projects, timesheet
+from so24_sandbox.so24.operations import (
+    authenticate,
+    companies,
+    invoices,
+    persons,
+    products,
+    projects,
+    timesheet,
+)
 from so24_sandbox.so24.operations.common import Handler
 
 HANDLERS: dict[str, dict[str, Handler]] = {

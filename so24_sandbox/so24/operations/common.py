@@ -29,11 +29,14 @@ class ItemError(Exception):
     """One saved item is refused; the message names the field."""
 
 
-class ServerFault(Exception):
-    """The whole call fails as an ASMX server exception."""
+NOT_AUTHENTICATED = "Client is not authenticated on this identity"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"Server was unable to process request. ---> {message}")
+
+class ServerFault(Exception):
+    """The whole call fails as an ASMX server exception (wrapped in ASMX's standard wording)."""
+
+    def __init__(self, message: str, *, wrapped: bool = True) -> None:
+        super().__init__(f"Server was unable to process request. ---> {message}" if wrapped else message)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class Call:
     @property
     def dataset(self) -> DataSet:
         if self.session is None:
-            raise ServerFault("Client is not authenticated on this identity")
+            raise ServerFault(NOT_AUTHENTICATED, wrapped=False)
         return self.store.dataset(self.session.identity_id)
 
 
