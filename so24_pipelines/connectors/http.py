@@ -58,6 +58,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 C = TypeVar("C")
 
+_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REJECT_STATUSES = frozenset({400, 409, 422})
 USER_AGENT = "so24-pipelines (+https://github.com/so24-pipelines)"
@@ -362,9 +368,11 @@ class RestClient:
                     method, url, params=params, data=data, headers=headers,
                     auth=self._auth, timeout=self._timeout,
                 )
-        except requests.RequestException as exc:
+        except _TRANSPORT_ERRORS as exc:
             reason = f"{type(exc).__name__}: {_scrub(str(exc), 200)}"
             raise _Retryable(TransientError(reason, call=call), safe=_never_sent(exc)) from None
+        except requests.RequestException as exc:  # invalid URL, headers, ...: retrying cannot help
+            raise ConnectorError(f"{type(exc).__name__}: {_scrub(str(exc), 200)}", call=call) from None
         return self._handle(response, call, not_found_ok)
 
     def _handle(self, response: requests.Response, call: str, not_found_ok: bool) -> Any:

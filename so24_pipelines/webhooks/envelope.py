@@ -99,7 +99,9 @@ def describe(
 ) -> Envelope:
     """Derive the inbox columns for one delivery; raises EventNameError when it has no name."""
     sender_id = next((t for f in source.id_fields if (t := _scalar_text(payload.get(f)))), None)
-    event_id = f"{source.name}:{sender_id}" if sender_id else f"{source.name}:sha256:{body_hash(source.name, body)}"
+    event_id = (
+        f"{source.name}:{sender_id}" if sender_id else f"{source.name}:sha256:{body_hash(source.name, body)}"
+    )
 
     event = _scalar_text(payload.get("event"))
     if event is None and source.event_header:
@@ -108,7 +110,7 @@ def describe(
         event = (query.get("event") or "").strip() or None
     if event is None:
         raise EventNameError(
-            f"no event name: send it as \"event\" in the body"
+            f'no event name: send it as "event" in the body'
             f"{f', the {source.event_header} header' if source.event_header else ''}"
             " or ?event= in the registered URL"
         )

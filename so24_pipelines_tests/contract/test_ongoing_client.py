@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from so24_pipelines.connectors.errors import AuthError, RateLimited, RecordRejected
+from so24_pipelines.connectors.errors import AuthError, ConfigError, RateLimited, RecordRejected
 from so24_pipelines.connectors.http import NotFound, RetryPolicy
 from so24_pipelines.connectors.ongoing import OngoingClient, parse_time
 
@@ -237,3 +237,18 @@ def test_put_supplier_rewrites_the_supplier_on_its_articles_only(client):
         client.put_supplier("900", {"supplierName": "X", "address": "Storgata 1"})
     with pytest.raises(NotFound):
         client.put("api/v1/suppliers", json_body={"supplierNumber": "900"})
+
+
+def test_from_env_names_missing_keys_and_works_with_all_of_them(creds):
+    with pytest.raises(ConfigError) as info:
+        OngoingClient.from_env({"ONGOING_BASE_URL": creds["baseUrl"], "ONGOING_USERNAME": creds["username"]})
+    assert "ONGOING_PASSWORD" in str(info.value) and "ONGOING_GOODS_OWNER_ID" in str(info.value)
+    env = {
+        "ONGOING_BASE_URL": creds["baseUrl"], "ONGOING_USERNAME": creds["username"],
+        "ONGOING_PASSWORD": creds["password"], "ONGOING_GOODS_OWNER_ID": str(creds["goodsOwnerId"]),
+    }
+    client = OngoingClient.from_env(env, retry=FAST_RETRY)
+    assert client.get_order_statuses()[200] == "Open"
+    assert creds["password"] not in repr(client)
+    with pytest.raises(ValueError, match="differs"):
+        client.put_article("A-1", {"articleNumber": "A-2"})

@@ -86,7 +86,12 @@ ENTITIES: dict[str, tuple[str, str, str, Saver]] = {
         _save_simple("work_types", ("Name",), {"Invoiceable": False, "_active": True}),
     ),
     "salary_types": ("TimeService", "SalaryType", "Id", _save_simple("salary_types", ("Name",))),
-    "persons": ("PersonService", "PersonItem", "Id", _save_simple("persons", ("LastName",), {"_employee": False})),
+    "persons": (
+        "PersonService",
+        "PersonItem",
+        "Id",
+        _save_simple("persons", ("LastName",), {"_employee": False}),
+    ),
     "hours": ("TimeService", "Hour", "Id", save_hour_record),
 }
 
@@ -126,7 +131,9 @@ class Control:
         with self.store.lock:
             return JSONResponse(self.store.stats.as_json())
 
-    def _resolve(self, request: Request) -> tuple[DataSet, str, ServiceSchema, str, str, Saver] | JSONResponse:
+    def _resolve(
+        self, request: Request
+    ) -> tuple[DataSet, str, ServiceSchema, str, str, Saver] | JSONResponse:
         entity = request.path_params["entity"]
         if entity not in ENTITIES:
             return _error(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}", 404)

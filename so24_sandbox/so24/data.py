@@ -257,7 +257,9 @@ def _seed_people_and_time(ds: DataSet, rng: random.Random, n: int, off: int, emp
             "LastName": last,
             "EmployeeNumber": k + 1,
             "EmployeeId": off + 101 + k,
-            "EmailAddresses": [{"Type": "Primary", "Value": f"{first}.{last}@nordlys.example.{mail_tld}".lower()}],
+            "EmailAddresses": [
+                {"Type": "Primary", "Value": f"{first}.{last}@nordlys.example.{mail_tld}".lower()}
+            ],
             "PhoneNumbers": [{"Type": "Mobile", "Value": f"+47 4{k:07d}"}],
             "DateRegistered": base - timedelta(days=400 + 30 * k),
             "DateChanged": base - timedelta(days=3 * k, hours=k),

@@ -66,7 +66,9 @@ def _scalar_in(type_name: str, value, where: str):
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValueError(f"{where}: expected an integer, got {value!r}")
         value = str(value)
-    elif type_name in ("decimal", "double") and isinstance(value, int | float) and not isinstance(value, bool):
+    elif (
+        type_name in ("decimal", "double") and isinstance(value, int | float) and not isinstance(value, bool)
+    ):
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"{where}: expected a string, got {value!r}")
@@ -121,5 +123,7 @@ def from_json(
             else:
                 out[internal] = _scalar_in(t, value, f"{where}.{key}")
         else:
-            raise ValueError(f"{where}: unknown field {key!r} (use the WSDL field names, e.g. {next(iter(fields))})")
+            raise ValueError(
+                f"{where}: unknown field {key!r} (use the WSDL field names, e.g. {next(iter(fields))})"
+            )
     return out

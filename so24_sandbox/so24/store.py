@@ -39,9 +39,10 @@ class Store:
         self.reset()
 
     def reset(self) -> None:
-        fresh = {ident.id: seed_dataset(ident, self.scale, self.seed) for ident in IDENTITIES}
+        """Reseed in place; the old data is dropped first so a 100k reset never holds two copies."""
         with self.lock:
-            self.datasets = fresh
+            self.datasets = {}
+            self.datasets = {ident.id: seed_dataset(ident, self.scale, self.seed) for ident in IDENTITIES}
             self.sessions = SessionTable()
             self.limits = RateLimiter(DEFAULT_PER_HOUR)
             self.stats = Stats()

@@ -85,7 +85,9 @@ def _types(root: etree._Element, schema: ServiceSchema) -> None:
             complex_type = etree.SubElement(main, _s("complexType"), name=type_name)
             _sequence(complex_type, schema, schema.fields(type_name))
     if guid:
-        ms = etree.SubElement(types, _s("schema"), elementFormDefault="qualified", targetNamespace=GUID_NAMESPACE)
+        ms = etree.SubElement(
+            types, _s("schema"), elementFormDefault="qualified", targetNamespace=GUID_NAMESPACE
+        )
         simple = etree.SubElement(ms, _s("simpleType"), name="guid")
         restriction = etree.SubElement(simple, _s("restriction"), base="s:string")
         etree.SubElement(restriction, _s("pattern"), value=_GUID_PATTERN)
@@ -110,7 +112,9 @@ def build_wsdl(schema: ServiceSchema, address: str) -> bytes:
         etree.SubElement(operation, _w("input"), message=f"tns:{o.name}SoapIn")
         etree.SubElement(operation, _w("output"), message=f"tns:{o.name}SoapOut")
     binding = etree.SubElement(root, _w("binding"), name=schema.port, type=f"tns:{schema.port}")
-    etree.SubElement(binding, f"{{{SOAP_BINDING_NS}}}binding", transport="http://schemas.xmlsoap.org/soap/http")
+    etree.SubElement(
+        binding, f"{{{SOAP_BINDING_NS}}}binding", transport="http://schemas.xmlsoap.org/soap/http"
+    )
     for o in schema.operations.values():
         operation = etree.SubElement(binding, _w("operation"), name=o.name)
         etree.SubElement(operation, f"{{{SOAP_BINDING_NS}}}operation", soapAction=o.action, style="document")

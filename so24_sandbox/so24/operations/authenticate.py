@@ -20,7 +20,11 @@ def login(call: Call, args: dict) -> Answer:
         and cred.get("Username", "").strip().lower() == credentials.USERNAME
         and cred.get("Password") == credentials.PASSWORD
     )
-    identity = credentials.identity_by_id(cred["IdentityId"]) if "IdentityId" in cred else credentials.DEFAULT_IDENTITY
+    identity = (
+        credentials.identity_by_id(cred["IdentityId"])
+        if "IdentityId" in cred
+        else credentials.DEFAULT_IDENTITY
+    )
     if not ok or identity is None:
         return Answer("")
     session = call.store.sessions.create(credentials.USERNAME, identity.id)

@@ -67,7 +67,9 @@ def api_exception(message: str) -> dict:
     return {"Type": API_EXCEPTION_TYPE, "Message": message}
 
 
-def selection(schema: ServiceSchema, type_name: str, names: Iterable[str] | None, what: str) -> frozenset[str]:
+def selection(
+    schema: ServiceSchema, type_name: str, names: Iterable[str] | None, what: str
+) -> frozenset[str]:
     """returnProperties as a field set; an unknown name is refused (24SO cannot return it either).
 
     Without returnProperties 24SO fills nothing ("you have to specify which properties you want

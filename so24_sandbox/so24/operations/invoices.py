@@ -47,7 +47,9 @@ def get_invoices(call: Call, args: dict) -> Answer:
     order_ids = search.get("OrderIds")
     if order_ids is not None and len(order_ids) > MAX_ORDER_IDS:
         raise ServerFault(f"Too many OrderIds ({len(order_ids)}); at most {MAX_ORDER_IDS} per call.")
-    head = selection(call.schema, "InvoiceOrder", args.get("invoiceReturnProperties"), "invoiceReturnProperties")
+    head = selection(
+        call.schema, "InvoiceOrder", args.get("invoiceReturnProperties"), "invoiceReturnProperties"
+    )
     rows = selection(call.schema, "InvoiceRow", args.get("rowReturnProperties"), "rowReturnProperties")
     wanted = ids(order_ids)
     candidates = (
@@ -135,7 +137,9 @@ def _edit_rows(ds: DataSet, current: list[dict], incoming: list[dict]) -> list[d
                 edited["ProductNo"] = product.get("No")
                 edited["VatRate"] = product.get("TaxRate", _DEFAULT_VAT)
         rows[index] = edited
-    return [r if r.get("SequenceNumber") == seq else {**r, "SequenceNumber": seq} for seq, r in enumerate(rows, 1)]
+    return [
+        r if r.get("SequenceNumber") == seq else {**r, "SequenceNumber": seq} for seq, r in enumerate(rows, 1)
+    ]
 
 
 def _totals(rows: list[dict]) -> tuple[Decimal, Decimal]:
@@ -199,7 +203,8 @@ def save_order(ds: DataSet, item: dict, now: datetime) -> dict:
             defaults["InvoiceEmailAddress"] = invoice_email
         record = merged(defaults, item, _READ_ONLY)
         record["InvoiceRows"] = [
-            _new_row(ds, row, f"InvoiceRow {n}") for n, row in enumerate(item.get("InvoiceRows") or [], start=1)
+            _new_row(ds, row, f"InvoiceRow {n}")
+            for n, row in enumerate(item.get("InvoiceRows") or [], start=1)
         ]
         for seq, row in enumerate(record["InvoiceRows"], start=1):
             row["SequenceNumber"] = seq

@@ -42,8 +42,10 @@ def get_persons(call: Call, args: dict) -> Answer:
             continue
         if "ConsumerPersonNo" in search and p.get("ConsumerPersonNo") != search["ConsumerPersonNo"]:
             continue
-        if customer is not None and customer != p.get("CustomerId") and all(
-            r.get("CustomerId") != customer for r in relations
+        if (
+            customer is not None
+            and customer != p.get("CustomerId")
+            and all(r.get("CustomerId") != customer for r in relations)
         ):
             continue
         if email and email not in _values(p.get("EmailAddresses")):

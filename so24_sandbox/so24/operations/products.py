@@ -37,7 +37,9 @@ def get_products(call: Call, args: dict) -> Answer:
     if "Id" in search:
         wanted = {search["Id"]} if wanted is None else wanted & {search["Id"]}
     candidates = (
-        (ds.products[i] for i in sorted(wanted) if i in ds.products) if wanted is not None else ds.products.values()
+        (ds.products[i] for i in sorted(wanted) if i in ds.products)
+        if wanted is not None
+        else ds.products.values()
     )
     fresh = changed_since(search.get("DateChanged"))
     name = search.get("Name", "").lower()

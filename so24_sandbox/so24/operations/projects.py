@@ -54,7 +54,9 @@ def save_project_record(ds: DataSet, item: dict, now: datetime) -> dict:
     else:
         if not item.get("Name"):
             raise ItemError("A new project needs Name.")
-        record = merged({"Owner": ds.user_contact_id, "DateRegistered": now, "_active": True}, item, _READ_ONLY)
+        record = merged(
+            {"Owner": ds.user_contact_id, "DateRegistered": now, "_active": True}, item, _READ_ONLY
+        )
         record.setdefault("NameDisplay", "Plain")
         record.setdefault("TimeReg", "WorkType")
         if "Id" not in item:

@@ -91,7 +91,8 @@ def save_hour_record(ds: DataSet, item: dict, now: datetime) -> dict:
     start, stop = record.get("StartTime"), record.get("StopTime")
     if start is None or stop is None or stop <= start:
         raise ItemError("StartTime and StopTime are required and StopTime must be after StartTime.")
-    record.setdefault("TotalHours", round((stop - start).total_seconds() / 3600, 2))
+    if "TotalHours" not in item and (current is None or "StartTime" in item or "StopTime" in item):
+        record["TotalHours"] = round((stop - start).total_seconds() / 3600, 2)
     if record["TotalHours"] > MAX_HOURS:
         raise ItemError(f"TotalHours {record['TotalHours']} is above {MAX_HOURS:g}.")
     if "ProjectId" in record and "CustomerId" not in record:

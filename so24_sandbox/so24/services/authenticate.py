@@ -21,12 +21,24 @@ SCHEMA = build_service(
     },
     enums={},
     operations=[
-        op("Login", "credential:Credential", "LoginResult:string",
-           "Returns the session id for the ASP.NET_SessionId cookie, or an empty string."),
+        op(
+            "Login",
+            "credential:Credential",
+            "LoginResult:string",
+            "Returns the session id for the ASP.NET_SessionId cookie, or an empty string.",
+        ),
         op("HasSession", "", "HasSessionResult:boolean!", "Whether the cookie's session is logged in."),
-        op("GetIdentities", "", "GetIdentitiesResult:ArrayOfIdentity",
-           "Identities (companies) the logged-in user may work on."),
-        op("SetIdentityById", "identityId:guid!", "SetIdentityByIdResult:boolean!",
-           "Switch the session to another identity; false when the user has no such identity."),
+        op(
+            "GetIdentities",
+            "",
+            "GetIdentitiesResult:ArrayOfIdentity",
+            "Identities (companies) the logged-in user may work on.",
+        ),
+        op(
+            "SetIdentityById",
+            "identityId:guid!",
+            "SetIdentityByIdResult:boolean!",
+            "Switch the session to another identity; false when the user has no such identity.",
+        ),
     ],
 )

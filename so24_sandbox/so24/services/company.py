@@ -71,13 +71,23 @@ SCHEMA = build_service(
         "CurrencyType": CURRENCY_TYPE,
     },
     operations=[
-        op("GetCompanySyncList", "syncSearchParameters:SyncSearchParameters",
-           "GetCompanySyncListResult:PageOfSyncCompany",
-           "Company ids for a full sync, 1000 per page (Page counts from 1); details via GetCompanies."),
-        op("GetCompanies", "searchParams:CompanySearchParameters returnProperties:ArrayOfString",
-           "GetCompaniesResult:ArrayOfCompany",
-           "Companies matching every given search field; only the returnProperties are filled."),
-        op("SaveCompanies", "companies:ArrayOfCompany", "SaveCompaniesResult:ArrayOfCompany",
-           "Creates (no Id) or updates (known Id) companies; failures come back in APIException."),
+        op(
+            "GetCompanySyncList",
+            "syncSearchParameters:SyncSearchParameters",
+            "GetCompanySyncListResult:PageOfSyncCompany",
+            "Company ids for a full sync, 1000 per page (Page counts from 1); details via GetCompanies.",
+        ),
+        op(
+            "GetCompanies",
+            "searchParams:CompanySearchParameters returnProperties:ArrayOfString",
+            "GetCompaniesResult:ArrayOfCompany",
+            "Companies matching every given search field; only the returnProperties are filled.",
+        ),
+        op(
+            "SaveCompanies",
+            "companies:ArrayOfCompany",
+            "SaveCompaniesResult:ArrayOfCompany",
+            "Creates (no Id) or updates (known Id) companies; failures come back in APIException.",
+        ),
     ],
 )

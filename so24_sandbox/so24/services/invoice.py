@@ -71,14 +71,26 @@ SCHEMA = build_service(
         "RowType": "Normal Text TextBold",
     },
     operations=[
-        op("GetOrderSyncList", "syncParams:InvoiceSyncParameters", "GetOrderSyncListResult:ArrayOfInt",
-           "OrderIds changed/registered after the given times, for GetInvoices in batches of 1000."),
-        op("GetInvoices", "searchParams:InvoiceSearchParameters invoiceReturnProperties:ArrayOfString "
-           "rowReturnProperties:ArrayOfString", "GetInvoicesResult:ArrayOfInvoiceOrder",
-           "Orders matching every given search field (at most 1000 OrderIds); rows only when "
-           "InvoiceRows is among the invoiceReturnProperties."),
-        op("SaveInvoices", "invoices:ArrayOfInvoiceOrder", "SaveInvoicesResult:ArrayOfInvoiceOrder",
-           "Creates (no OrderId) or updates (known OrderId) orders, rows by RowId + ChangeState; "
-           "failures come back in APIException."),
+        op(
+            "GetOrderSyncList",
+            "syncParams:InvoiceSyncParameters",
+            "GetOrderSyncListResult:ArrayOfInt",
+            "OrderIds changed/registered after the given times, for GetInvoices in batches of 1000.",
+        ),
+        op(
+            "GetInvoices",
+            "searchParams:InvoiceSearchParameters invoiceReturnProperties:ArrayOfString "
+            "rowReturnProperties:ArrayOfString",
+            "GetInvoicesResult:ArrayOfInvoiceOrder",
+            "Orders matching every given search field (at most 1000 OrderIds); rows only when "
+            "InvoiceRows is among the invoiceReturnProperties.",
+        ),
+        op(
+            "SaveInvoices",
+            "invoices:ArrayOfInvoiceOrder",
+            "SaveInvoicesResult:ArrayOfInvoiceOrder",
+            "Creates (no OrderId) or updates (known OrderId) orders, rows by RowId + ChangeState; "
+            "failures come back in APIException.",
+        ),
     ],
 )

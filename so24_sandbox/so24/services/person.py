@@ -43,9 +43,13 @@ SCHEMA = build_service(
         "AddressType": "Post",
     },
     operations=[
-        op("GetPersons", "personSearch:PersonSearchParameters", "GetPersonsResult:ArrayOfPersonItem",
-           "Persons (contacts and employees) matching every given search field.",
-           header="Authentication"),
+        op(
+            "GetPersons",
+            "personSearch:PersonSearchParameters",
+            "GetPersonsResult:ArrayOfPersonItem",
+            "Persons (contacts and employees) matching every given search field.",
+            header="Authentication",
+        ),
     ],
     header_elements={"Authentication": "Authentication"},
 )

@@ -31,15 +31,30 @@ SCHEMA = build_service(
     },
     enums={},
     operations=[
-        op("SetStockQuantity", "productId:int! stockQuantity:decimal!", "SetStockQuantityResult:boolean!",
-           "Sets a product's stock on hand; true when no error occurred."),
-        op("GetProducts", "searchParams:ProductSearchParameters returnProperties:ArrayOfString",
-           "GetProductsResult:ArrayOfProduct",
-           "Products matching every given search field (DateChanged = changed after); only the "
-           "returnProperties are filled."),
-        op("SaveProducts", "products:ArrayOfProduct", "SaveProductsResult:ArrayOfProduct",
-           "Creates (no Id) or updates (known Id) products; failures come back in APIException."),
-        op("GetCategories", "returnProperties:ArrayOfString", "GetCategoriesResult:ArrayOfCategory",
-           "All product categories; only the returnProperties are filled."),
+        op(
+            "SetStockQuantity",
+            "productId:int! stockQuantity:decimal!",
+            "SetStockQuantityResult:boolean!",
+            "Sets a product's stock on hand; true when no error occurred.",
+        ),
+        op(
+            "GetProducts",
+            "searchParams:ProductSearchParameters returnProperties:ArrayOfString",
+            "GetProductsResult:ArrayOfProduct",
+            "Products matching every given search field (DateChanged = changed after); only the "
+            "returnProperties are filled.",
+        ),
+        op(
+            "SaveProducts",
+            "products:ArrayOfProduct",
+            "SaveProductsResult:ArrayOfProduct",
+            "Creates (no Id) or updates (known Id) products; failures come back in APIException.",
+        ),
+        op(
+            "GetCategories",
+            "returnProperties:ArrayOfString",
+            "GetCategoriesResult:ArrayOfCategory",
+            "All product categories; only the returnProperties are filled.",
+        ),
     ],
 )

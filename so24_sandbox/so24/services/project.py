@@ -33,9 +33,17 @@ SCHEMA = build_service(
         "TimeRegType": "WorkType Task",
     },
     operations=[
-        op("GetProjectList", "Ps:ProjectSearch", "GetProjectListResult:ArrayOfProject",
-           "Active projects matching every given search field."),
-        op("SaveProject", "project:Project", "SaveProjectResult:int!",
-           "Creates or updates a project and returns its id."),
+        op(
+            "GetProjectList",
+            "Ps:ProjectSearch",
+            "GetProjectListResult:ArrayOfProject",
+            "Active projects matching every given search field.",
+        ),
+        op(
+            "SaveProject",
+            "project:Project",
+            "SaveProjectResult:int!",
+            "Creates or updates a project and returns its id.",
+        ),
     ],
 )

@@ -35,11 +35,24 @@ SCHEMA = build_service(
         "HourStatus": "none Registered Locked Approved Rejected",
     },
     operations=[
-        op("GetWorkTypeList", "Wts:WorkTypeSearch", "GetWorkTypeListResult:ArrayOfWorkType",
-           "Work types (type of work); Active none = all, or a project's own work types."),
+        op(
+            "GetWorkTypeList",
+            "Wts:WorkTypeSearch",
+            "GetWorkTypeListResult:ArrayOfWorkType",
+            "Work types (type of work); Active none = all, or a project's own work types.",
+        ),
         op("GetSalaryTypes", "", "GetSalaryTypesResult:ArrayOfSalaryType", "All salary types."),
-        op("GetHours", "hs:HourSearch", "GetHoursResult:ArrayOfHour",
-           "Hours of a contact and/or project (0 = any) within StartTime..StopTime."),
-        op("SaveHour", "Hour:Hour", "SaveHourResult:long!", "Adds (or updates by Id) one hour; returns its id."),
+        op(
+            "GetHours",
+            "hs:HourSearch",
+            "GetHoursResult:ArrayOfHour",
+            "Hours of a contact and/or project (0 = any) within StartTime..StopTime.",
+        ),
+        op(
+            "SaveHour",
+            "Hour:Hour",
+            "SaveHourResult:long!",
+            "Adds (or updates by Id) one hour; returns its id.",
+        ),
     ],
 )
