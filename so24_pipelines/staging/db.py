@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 LOCK_WAIT_SECONDS = 120.0
+RESERVED_STEMS = frozenset({"staging", "sync", "mapping", "main", "memory", "system", "temp"})
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -28,6 +29,10 @@ def _is_lock_error(exc: BaseException) -> bool:
 def connect(path: str | Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the staging file, waiting (jittered backoff) while another process holds the lock."""
     path = Path(path)
+    if path.stem.lower() in RESERVED_STEMS:
+        # DuckDB names the catalog after the file, and a catalog called "staging" makes every
+        # "staging.x" reference ambiguous.
+        raise ValueError(f"staging.path: the file must not be named {path.name!r} (the name clashes with a schema)")
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.02

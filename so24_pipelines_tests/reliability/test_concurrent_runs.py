@@ -7,15 +7,18 @@ ticks), all opening the same DuckDB file.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from so24_pipelines_tests.e2e.so24_harness import credential_env, rows, settings_file
 
 pytestmark = pytest.mark.reliability
+REPO = Path(__file__).resolve().parents[2]
 
 SENSOR_TICKS = textwrap.dedent(
     """
@@ -33,7 +36,7 @@ SENSOR_TICKS = textwrap.dedent(
 
 
 def test_two_runs_and_sensor_ticks_at_once_do_not_fail_on_the_lock(sandbox, tmp_path):
-    db = tmp_path / "staging.duckdb"
+    db = tmp_path / "hub.duckdb"
     env = dict(
         os.environ,
         **credential_env(sandbox),
@@ -41,6 +44,9 @@ def test_two_runs_and_sensor_ticks_at_once_do_not_fail_on_the_lock(sandbox, tmp_
         DAGSTER_HOME=str(tmp_path / "home"),
     )
     (tmp_path / "home").mkdir()
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "home" / "dagster.yaml")
+    # A deployment's instance storage exists before runs start; create it once, as `dagster dev` does.
+    subprocess.run([sys.executable, "-c", "import dagster; dagster.DagsterInstance.get()"], env=env, check=True)
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     run = [dagster, "asset", "materialize", "-m", "so24_pipelines.definitions", "--select"]
     procs = [

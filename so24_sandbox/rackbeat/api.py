@@ -21,8 +21,9 @@ from so24_sandbox.rackbeat.auth import ACCOUNT_ID, COMPANY_NAME, denied
 from so24_sandbox.rackbeat.backend import RackbeatBackend
 from so24_sandbox.rackbeat.faults import Handler, with_faults
 from so24_sandbox.rackbeat.order_routes import order_routes
+from so24_sandbox.rackbeat.products import Products
 from so24_sandbox.rackbeat.query import Row
-from so24_sandbox.rackbeat.registers import Products, Register
+from so24_sandbox.rackbeat.registers import Register
 from so24_sandbox.rackbeat.responses import json_body, listing, one, path_keys
 from so24_sandbox.rackbeat.validation import Refused, not_found
 
@@ -55,7 +56,10 @@ class RackbeatApi:
             if refused is not None:
                 return refused
             verdict = budget.take()
-            headers = {"X-RateLimit-Limit": str(verdict.limit), "X-RateLimit-Remaining": str(verdict.remaining)}
+            headers = {
+                "X-RateLimit-Limit": str(verdict.limit),
+                "X-RateLimit-Remaining": str(verdict.remaining),
+            }
             if not verdict.allowed:
                 headers["Retry-After"] = str(verdict.retry_after)
                 return JSONResponse({"message": "Too Many Attempts."}, status_code=429, headers=headers)
@@ -69,10 +73,17 @@ class RackbeatApi:
         return with_faults(self.faults, gated)
 
     async def whoami(self, request: Request) -> Response:
-        return JSONResponse({
-            "user_account": {"id": ACCOUNT_ID, "company_name": COMPANY_NAME, "currency": "NOK", "locale": "nb"},
-            "user": {"id": 1, "name": "API", "email": "api@sandbox.example"},
-        })
+        return JSONResponse(
+            {
+                "user_account": {
+                    "id": ACCOUNT_ID,
+                    "company_name": COMPANY_NAME,
+                    "currency": "NOK",
+                    "locale": "nb",
+                },
+                "user": {"id": 1, "name": "API", "email": "api@sandbox.example"},
+            }
+        )
 
     # ---- registers ---------------------------------------------------------------------------
 
@@ -124,7 +135,9 @@ class RackbeatApi:
             parts.append("fields")
         return parts
 
-    def _render(self, register: Register, record: dict[str, Any], reserved: dict[str, float] | None = None) -> dict:
+    def _render(
+        self, register: Register, record: dict[str, Any], reserved: dict[str, float] | None = None
+    ) -> dict:
         if isinstance(register, Products):
             return register.render(record, reserved)
         return register.render(record)
@@ -137,15 +150,20 @@ class RackbeatApi:
         else:
             record = register.get(key)
         field_values = (lambda: self.backend.fields.values_of(record)) if register.field_target else None
-        return one(register.singular, self._render(register, record), request=request, field_values=field_values)
+        return one(
+            register.singular, self._render(register, record), request=request, field_values=field_values
+        )
 
     def _product_locations(self, request: Request, product: dict[str, Any]) -> Response:
         figures = stock.figures(self.backend.store, product)
         rows = []
         for location in self.backend.registers["locations"].table.values():
             here = figures if location.get("is_default") else dict.fromkeys(figures, 0.0)
-            rendered = {"location_id": location["number"],
-                        "location": {"number": location["number"], "name": location["name"]}, **here}
+            rendered = {
+                "location_id": location["number"],
+                "location": {"number": location["number"], "name": location["name"]},
+                **here,
+            }
             rows.append(Row(location, rendered))
         return listing(request, "product_locations", rows)
 
@@ -155,8 +173,11 @@ class RackbeatApi:
         fields = self.backend.fields
         target = request.query_params.get("for")
         with self.backend.store.lock:
-            rows = [Row(f, fields.render(f)) for f in fields.table.values()
-                    if not target or target in f["available_for"]]
+            rows = [
+                Row(f, fields.render(f))
+                for f in fields.table.values()
+                if not target or target in f["available_for"]
+            ]
         return listing(request, "fields", rows, extra_filters=("type", "use_in_layouts"))
 
     async def create_field(self, request: Request) -> Response:

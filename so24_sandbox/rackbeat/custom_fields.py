@@ -75,7 +75,9 @@ class CustomFields:
             raw = errors.body.get("available_for")
             targets = [raw] if isinstance(raw, str) else raw
             if not targets or not isinstance(targets, list) or any(t not in TARGETS for t in targets):
-                errors.add("available_for", f"The available for must be one or more of: {', '.join(TARGETS)}.")
+                errors.add(
+                    "available_for", f"The available for must be one or more of: {', '.join(TARGETS)}."
+                )
             else:
                 values["available_for"] = sorted(set(targets), key=TARGETS.index)
         in_layouts = errors.boolean("use_in_layouts")
@@ -106,8 +108,13 @@ class CustomFields:
                 n += 1
                 slug = f"{base}-{n}"
             moment = times.now()
-            field = {"id": self.store.next_id("fields"), "slug": slug, **values,
-                     "created_at": moment, "updated_at": moment}
+            field = {
+                "id": self.store.next_id("fields"),
+                "slug": slug,
+                **values,
+                "created_at": moment,
+                "updated_at": moment,
+            }
             self.table[field["id"]] = field
             return field
 
@@ -138,8 +145,15 @@ class CustomFields:
         for field_id, value in sorted((record.get("_fields") or {}).items()):
             field = self.table.get(field_id)
             if field is not None:
-                out.append({"field_id": field_id, "slug": field["slug"], "name": field["name"],
-                            "type": field["type"], "value": value})
+                out.append(
+                    {
+                        "field_id": field_id,
+                        "slug": field["slug"],
+                        "name": field["name"],
+                        "type": field["type"],
+                        "value": value,
+                    }
+                )
         return out
 
     def metadata_of(self, record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -74,7 +74,9 @@ class Job:
 class Dispatcher:
     """The sending side: a queue of due attempts, one worker thread, a log of every attempt."""
 
-    def __init__(self, account_id: int, *, seed: int = 24, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, account_id: int, *, seed: int = 24, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.account_id = account_id
         self.seed = seed
         self.clock = clock
@@ -136,8 +138,17 @@ class Dispatcher:
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         with self._cond:
             self._events += 1
-            job = Job(event_id=self._events, hook_id=hook["id"], url=hook["url"], token=hook["token"], event=event,
-                      key=payload.get("key"), body=body, due=self._first_due(), generation=self._generation)
+            job = Job(
+                event_id=self._events,
+                hook_id=hook["id"],
+                url=hook["url"],
+                token=hook["token"],
+                event=event,
+                key=payload.get("key"),
+                body=body,
+                due=self._first_due(),
+                generation=self._generation,
+            )
             self._push(job)
             self._ensure_worker()
             return job.event_id
@@ -165,7 +176,11 @@ class Dispatcher:
                 now = self.clock()
                 due = [j for j in self._jobs if j.due <= now]
                 if due:
-                    job = self._rng.choice(due) if self.config.reorder else min(due, key=lambda j: (j.due, j.seq))
+                    job = (
+                        self._rng.choice(due)
+                        if self.config.reorder
+                        else min(due, key=lambda j: (j.due, j.seq))
+                    )
                     self._jobs.remove(job)
                     return job
                 wait = min((j.due for j in self._jobs), default=now + 60.0) - now
@@ -179,11 +194,21 @@ class Dispatcher:
             with self._cond:
                 if job.generation != self._generation:
                     continue
-                self._log.append({
-                    "event_id": job.event_id, "webhook_id": job.hook_id, "event": job.event, "key": job.key,
-                    "url": job.url, "attempt": job.attempt, "duplicate": job.duplicate, "status": status,
-                    "error": error, "ok": ok, "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                })
+                self._log.append(
+                    {
+                        "event_id": job.event_id,
+                        "webhook_id": job.hook_id,
+                        "event": job.event,
+                        "key": job.key,
+                        "url": job.url,
+                        "attempt": job.attempt,
+                        "duplicate": job.duplicate,
+                        "status": status,
+                        "error": error,
+                        "ok": ok,
+                        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    }
+                )
                 del self._log[:-MAX_LOG]
                 self._after(job, ok)
             if self.on_result is not None:

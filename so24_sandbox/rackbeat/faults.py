@@ -35,11 +35,15 @@ class DroppedResponse(Response):
     """Announces the full length, sends half, then returns: the server closes the socket."""
 
     def __init__(self, body: bytes, status_code: int, headers: dict[str, str]) -> None:
-        super().__init__(content=body, status_code=status_code, headers=headers, media_type="application/json")
+        super().__init__(
+            content=body, status_code=status_code, headers=headers, media_type="application/json"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        await send(
+            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
+        )
 
 
 def with_faults(faults: FaultInjector, handler: Handler) -> Handler:
@@ -59,10 +63,14 @@ def with_faults(faults: FaultInjector, handler: Handler) -> Handler:
             await asyncio.sleep(faults.latency_seconds)
         response = await handler(request)
         body = bytes(response.body)
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+        }
         if kind == "malformed":
             return Response(
-                body[: len(body) // 2], status_code=response.status_code, headers=headers,
+                body[: len(body) // 2],
+                status_code=response.status_code,
+                headers=headers,
                 media_type="application/json",
             )
         if kind == "drop":

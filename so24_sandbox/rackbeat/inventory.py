@@ -55,7 +55,8 @@ class Inventory:
                 except ValueError:
                     errors.add("regulated_at", "The regulated at is not a valid date.")
             errors.check()
-            assert product is not None and quantity is not None
+            if product is None or quantity is None:
+                raise rejected("item_number", "The selected item number is invalid.")
             return self._apply(product, quantity, location, reason or "adjustment", description, when)
 
     def count(self, number: str, quantity: float, reason: str = "stock count") -> dict[str, Any]:
@@ -69,17 +70,33 @@ class Inventory:
                 raise rejected("quantity", "The stock is already at that quantity.")
             return self._apply(product, change, None, reason, None, times.now())
 
-    def _apply(self, product: dict[str, Any], change: float, location: int | None, reason: str,
-               description: str | None, when: Any) -> dict[str, Any]:
+    def _apply(
+        self,
+        product: dict[str, Any],
+        change: float,
+        location: int | None,
+        reason: str,
+        description: str | None,
+        when: Any,
+    ) -> dict[str, Any]:
         product["stock_quantity"] = float(product.get("stock_quantity", 0.0)) + change
         product["updated_at"] = times.now()
         adjustment = {
-            "id": self.store.next_id("inventory-adjustments"), "item_type": "product",
-            "item_number": product["number"], "quantity": change,
+            "id": self.store.next_id("inventory-adjustments"),
+            "item_type": "product",
+            "item_number": product["number"],
+            "quantity": change,
             "location_number": location or min(self.store.table("locations"), default=None),
-            "reason": reason, "description": description, "regulated_at": when, "created_at": times.now(),
+            "reason": reason,
+            "description": description,
+            "regulated_at": when,
+            "created_at": times.now(),
         }
         self.store.table("inventory-adjustments")[adjustment["id"]] = adjustment
-        self.store.emit("inventory.changed", product["number"], "number",
-                        {"number": product["number"], "change": change, **stock.figures(self.store, product)})
+        self.store.emit(
+            "inventory.changed",
+            product["number"],
+            "number",
+            {"number": product["number"], "change": change, **stock.figures(self.store, product)},
+        )
         return adjustment

@@ -40,17 +40,31 @@ class Invoices:
     def render(self, invoice: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in invoice.items() if not k.startswith("_") and k != "lines"}
         customer = self.store.table("customers").get(invoice["customer_id"]) or {}
-        out["customer"] = {"number": invoice["customer_id"], "name": customer.get("name"),
-                           "self": self.store.url("customers", invoice["customer_id"])}
+        out["customer"] = {
+            "number": invoice["customer_id"],
+            "name": customer.get("name"),
+            "self": self.store.url("customers", invoice["customer_id"]),
+        }
         order = self.store.table("orders").get(invoice.get("order_number"))
         out["order_id"] = order["id"] if order else None
-        out["order"] = None if not invoice.get("order_number") else {
-            "number": invoice["order_number"], "self": self.store.url("orders", invoice["order_number"])}
+        out["order"] = (
+            None
+            if not invoice.get("order_number")
+            else {
+                "number": invoice["order_number"],
+                "self": self.store.url("orders", invoice["order_number"]),
+            }
+        )
         out["lines"] = [render_line(self.store, ln) for ln in invoice["lines"]]
         subtotal = round(sum(ln["line_total"] for ln in out["lines"]), 2)
         total = round(subtotal * 1.25, 2)
-        out.update(total_subtotal=subtotal, total_vat=round(total - subtotal, 2), total_total=total,
-                   total_base_currency=total, balance=0.0 if invoice["is_paid"] else total)
+        out.update(
+            total_subtotal=subtotal,
+            total_vat=round(total - subtotal, 2),
+            total_total=total,
+            total_base_currency=total,
+            balance=0.0 if invoice["is_paid"] else total,
+        )
         for key in ("created_at", "updated_at", "booked_at"):
             out[key] = times.stamp(invoice[key])
         out["self"] = self.store.url("customer-invoices", invoice["number"])
@@ -62,7 +76,7 @@ class Invoices:
             errors = Errors(body)
             customer_id = errors.integer("customer_id", required=True)
             customer = self.store.table("customers").get(customer_id) if customer_id is not None else None
-            if customer_id is not None and customer is None:
+            if customer is None and "customer_id" not in errors.by_field:
                 errors.add("customer_id", "The selected Customer is invalid.")
             raw_lines = errors.body.get("lines")
             lines = []
@@ -74,32 +88,54 @@ class Invoices:
                     errors.merge(line_errs)
                     lines.append(values)
             heading = errors.text("heading")
+            if customer is None:
+                errors.check()
+                raise rejected("customer_id", "The selected Customer is invalid.")
             errors.check()
-            assert customer is not None
             return self._insert(customer, lines, heading=heading, order_number=None, book=book)
 
     def from_order(self, order: dict[str, Any], *, book: bool) -> dict[str, Any]:
         with self.store.lock:
             if any(i.get("order_number") == order["number"] for i in self.table.values()):
                 raise rejected("order", "The order is already invoiced.")
-            customer = self.store.table("customers").get(order["customer_id"]) or {"number": order["customer_id"]}
+            customer = self.store.table("customers").get(order["customer_id"]) or {
+                "number": order["customer_id"]
+            }
             lines = [{k: v for k, v in ln.items() if k != "id"} for ln in order["lines"]]
-            return self._insert(customer, lines, heading=order.get("heading"), order_number=order["number"], book=book)
+            return self._insert(
+                customer, lines, heading=order.get("heading"), order_number=order["number"], book=book
+            )
 
-    def _insert(self, customer: dict[str, Any], lines: list[dict[str, Any]], *, heading: str | None,
-                order_number: int | None, book: bool) -> dict[str, Any]:
+    def _insert(
+        self,
+        customer: dict[str, Any],
+        lines: list[dict[str, Any]],
+        *,
+        heading: str | None,
+        order_number: int | None,
+        book: bool,
+    ) -> dict[str, Any]:
         number = max([FIRST_INVOICE_NUMBER - 1, *self.table]) + 1
         moment = times.now()
         terms = self.store.table("payment-terms").get(customer.get("payment_terms_id")) or {}
         invoice = {
-            "id": self.store.next_id("customer-invoices"), "number": number, "order_number": order_number,
-            "customer_id": customer["number"], "heading": heading, "note": None,
-            "currency": customer.get("currency") or "NOK", "currency_rate": 1.0,
+            "id": self.store.next_id("customer-invoices"),
+            "number": number,
+            "order_number": order_number,
+            "customer_id": customer["number"],
+            "heading": heading,
+            "note": None,
+            "currency": customer.get("currency") or "NOK",
+            "currency_rate": 1.0,
             "lines": [{"id": self.store.next_id("invoice-lines"), **ln} for ln in lines],
             "invoice_date": moment.date().isoformat(),
             "due_date": (moment + timedelta(days=terms.get("maturity_days", 14))).date().isoformat(),
-            "is_booked": False, "booked_at": None, "is_paid": False, "is_partly_paid": False,
-            "created_at": moment, "updated_at": moment,
+            "is_booked": False,
+            "booked_at": None,
+            "is_paid": False,
+            "is_partly_paid": False,
+            "created_at": moment,
+            "updated_at": moment,
         }
         self.table[number] = invoice
         self.store.emit("customer_invoice.created", number, "number", {"number": number})

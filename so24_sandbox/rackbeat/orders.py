@@ -1,23 +1,18 @@
-"""Sales orders, their lines and shipments: the lifecycle the 24SO order flows drive.
+"""Sales orders and their lines: the part of the lifecycle the 24SO order flows write.
 
     POST orders/drafts              draft (is_booked false)          fires order.created
     POST orders                     created and booked at once       fires order.created, order.booked
     POST orders/{n}/book            draft -> booked (reserves stock) fires order.booked
     POST orders/{n}/reopen          booked -> editable again         fires order.reopened
-    POST orders/{n}/create-shipment shipment of what is left to ship fires order_shipment.created
-    POST orders/shipments/{id}/mark-shipped {"pick": true}
-                                    stock leaves, order (partly) shipped
-                                    fires order_shipment.shipped, inventory.changed per product,
-                                    and order.shipped once every line is shipped in full
+    PUT orders/{n}, lines add/change/delete                          fires order.updated
 
-Rules (reference/rackbeat/API.md, sections 12 and 13; assumptions where marked):
+Shipping is in `shipments.py`. Rules (reference/rackbeat/API.md section 12; assumptions marked):
 - Lines are written with `item_id` = the product *number*; a line without `item_id` but with a
   `name` is a text line. A product line on a barred product is refused ("Product 'X' is barred.").
 - Lines may only change while the order is not booked: reopen, edit, book again (assumption, the
   flow Rackbeat's 24SO guide describes for R6). Booking an already booked order, reopening a
-  draft or a shipped order, and shipping an unbooked one are refused with 422.
+  draft or a shipped order are refused with 422.
 - Reopening discards shipments that are not shipped yet (assumption).
-- `mark-shipped` with `pick: false` on unpicked lines is refused: lines must be picked first.
 - No status string: the flags (`is_booked`, `is_ready_for_shipping`, `is_partly_shipped`,
   `is_shipped`, `is_invoiced`, ...) are the state, as in every source.
 """
@@ -26,8 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from so24_sandbox.rackbeat import stock, times
+from so24_sandbox.rackbeat import times
 from so24_sandbox.rackbeat.custom_fields import CustomFields
+from so24_sandbox.rackbeat.fulfilment import drop_open_shipments, order_flags
 from so24_sandbox.rackbeat.store import RackbeatStore
 from so24_sandbox.rackbeat.validation import Errors, not_found, rejected
 
@@ -35,7 +31,9 @@ ADDRESS_KEYS = ("name", "street", "street2", "city", "zipcode", "country", "emai
 FIRST_ORDER_NUMBER = 1001
 
 
-def line_errors(store: RackbeatStore, body: Any, prefix: str, current: dict[str, Any] | None) -> tuple[Errors, dict]:
+def line_errors(
+    store: RackbeatStore, body: Any, prefix: str, current: dict[str, Any] | None
+) -> tuple[Errors, dict]:
     """Validate one order or invoice line; returns the errors and the cleaned values."""
     errors = Errors(body, prefix)
     values: dict[str, Any] = {}
@@ -87,8 +85,12 @@ def render_line(store: RackbeatStore, line: dict[str, Any]) -> dict[str, Any]:
         "id": line["id"],
         "child_id": product["id"] if product else None,
         "child_type": line["child_type"],
-        "item": None if product is None else {
-            "number": product["number"], "name": product["name"], "barcode": product.get("barcode"),
+        "item": None
+        if product is None
+        else {
+            "number": product["number"],
+            "name": product["name"],
+            "barcode": product.get("barcode"),
             "self": store.url("products", product["number"]),
         },
         "name": line["name"],
@@ -120,80 +122,36 @@ class Orders:
             raise not_found("Order")
         return order
 
-    def shipment(self, shipment_id: int) -> dict[str, Any]:
-        found = self.shipments.get(shipment_id)
-        if found is None:
-            raise not_found("Order shipment")
-        return found
-
     # ---- rendering ---------------------------------------------------------------------------
-
-    def flags(self, order: dict[str, Any]) -> dict[str, Any]:
-        shipped = stock.shipped_by_line(self.store, order["number"], only_shipped=True)
-        product_lines = [ln for ln in order["lines"] if ln["child_type"] == "product" and ln["quantity"] > 0]
-        full = bool(product_lines) and all(shipped.get(ln["id"], 0.0) >= ln["quantity"] for ln in product_lines)
-        some = any(shipped.get(ln["id"], 0.0) > 0 for ln in product_lines)
-        mine = [s for s in self.shipments.values() if s["order_number"] == order["number"]]
-        invoiced = [i for i in self.store.table("customer-invoices").values() if i.get("order_number") == order["number"]]
-        shipped_times = [s["shipped_at"] for s in mine if s["is_shipped"]]
-        return {
-            "is_booked": order["is_booked"],
-            "is_ready_for_shipping": any(not s["is_shipped"] for s in mine),
-            "is_partly_shipped": some and not full,
-            "is_shipped": full,
-            "is_ready_for_invoicing": full and not invoiced,
-            "is_invoiced": bool(invoiced),
-            "is_partly_invoiced": False,
-            "is_paid": False,
-            "is_partly_paid": False,
-            "is_cancelled": False,
-            "is_archived": False,
-            "shipped_at": times.stamp(max(shipped_times)) if full and shipped_times else None,
-            "invoiced_at": times.stamp(min(i["created_at"] for i in invoiced)) if invoiced else None,
-        }
 
     def render(self, order: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in order.items() if not k.startswith("_") and k != "lines"}
         customer = self.store.table("customers").get(order["customer_id"]) or {}
-        out["customer"] = {"number": order["customer_id"], "name": customer.get("name"),
-                           "self": self.store.url("customers", order["customer_id"])}
+        out["customer"] = {
+            "number": order["customer_id"],
+            "name": customer.get("name"),
+            "self": self.store.url("customers", order["customer_id"]),
+        }
         terms = self.store.table("payment-terms").get(order.get("payment_terms_id")) or {}
-        out["payment_terms"] = {"number": terms.get("number"), "name": terms.get("name"),
-                                "maturity_days": terms.get("maturity_days")} if terms else None
+        out["payment_terms"] = (
+            {
+                "number": terms.get("number"),
+                "name": terms.get("name"),
+                "maturity_days": terms.get("maturity_days"),
+            }
+            if terms
+            else None
+        )
         out["lines"] = [render_line(self.store, ln) for ln in order["lines"]]
         subtotal = sum(ln["line_total"] for ln in out["lines"])
         out["total_subtotal"] = round(subtotal, 2)
         out["total_vat"] = round(subtotal * 0.25, 2)
         out["total_total"] = round(subtotal * 1.25, 2)
-        out.update(self.flags(order))
+        out.update(order_flags(self.store, order))
         for key in ("created_at", "updated_at", "booked_at"):
             out[key] = times.stamp(order[key])
         out["self"] = self.store.url("orders", order["number"])
         return out
-
-    def render_shipment(self, shipment: dict[str, Any]) -> dict[str, Any]:
-        order = self.table.get(shipment["order_number"]) or {}
-        lines = []
-        for line in shipment["lines"]:
-            product = self.store.table("products").get(line["item_number"]) or {}
-            lines.append({"id": line["id"], "order_line_id": line["order_line_id"], "child_id": product.get("id"),
-                          "child_type": "product", "item": {"number": line["item_number"], "name": product.get("name")},
-                          "location_id": line["location_id"], "quantity": line["quantity"],
-                          "is_picked": line["is_picked"]})
-        return {
-            "id": shipment["id"],
-            "order_id": order.get("id"),
-            "order": {"number": shipment["order_number"], "customer_id": order.get("customer_id"),
-                      "self": self.store.url("orders", shipment["order_number"])},
-            "is_picked": all(ln["is_picked"] for ln in shipment["lines"]),
-            "is_partly_picked": any(ln["is_picked"] for ln in shipment["lines"]),
-            "is_shipped": shipment["is_shipped"],
-            "shipped_at": times.stamp(shipment["shipped_at"]),
-            "lines": lines,
-            "created_at": times.stamp(shipment["created_at"]),
-            "updated_at": times.stamp(shipment["updated_at"]),
-            "self": self.store.url("order-shipments", shipment["id"]),
-        }
 
     # ---- writes ------------------------------------------------------------------------------
 
@@ -236,14 +194,22 @@ class Orders:
         for kind in ("billing_address", "delivery_address"):
             address = errors.mapping(kind)
             if address is not None:
-                values[kind] = {k: (None if address.get(k) is None else str(address.get(k))) for k in ADDRESS_KEYS}
+                values[kind] = {
+                    k: (None if address.get(k) is None else str(address.get(k))) for k in ADDRESS_KEYS
+                }
         if creating and customer is not None:
             values.setdefault("currency", customer.get("currency") or "NOK")
             values.setdefault("payment_terms_id", customer.get("payment_terms_id"))
-            billing = {"name": customer.get("name"), "street": customer.get("address_street"),
-                       "street2": customer.get("address_street2"), "city": customer.get("address_city"),
-                       "zipcode": customer.get("address_zipcode"), "country": customer.get("address_country"),
-                       "email": customer.get("contact_email"), "phone": customer.get("contact_phone")}
+            billing = {
+                "name": customer.get("name"),
+                "street": customer.get("address_street"),
+                "street2": customer.get("address_street2"),
+                "city": customer.get("address_city"),
+                "zipcode": customer.get("address_zipcode"),
+                "country": customer.get("address_country"),
+                "email": customer.get("contact_email"),
+                "phone": customer.get("contact_phone"),
+            }
             values.setdefault("billing_address", billing)
             values.setdefault("delivery_address", dict(billing))
         return values
@@ -274,11 +240,23 @@ class Orders:
             number = values.pop("number", None) or max([FIRST_ORDER_NUMBER - 1, *self.table]) + 1
             moment = times.now()
             order = {
-                "id": self.store.next_id("orders"), "number": number, "their_reference": None,
-                "our_reference": None, "heading": None, "note": None, "order_reference": None, "deliver_at": None,
-                "order_date": moment.date().isoformat(), "currency_rate": 1.0, **values,
+                "id": self.store.next_id("orders"),
+                "number": number,
+                "their_reference": None,
+                "our_reference": None,
+                "heading": None,
+                "note": None,
+                "order_reference": None,
+                "deliver_at": None,
+                "order_date": moment.date().isoformat(),
+                "currency_rate": 1.0,
+                **values,
                 "lines": [self._new_line(v) for v in lines],
-                "is_booked": False, "booked_at": None, "created_at": moment, "updated_at": moment, "_fields": {},
+                "is_booked": False,
+                "booked_at": None,
+                "created_at": moment,
+                "updated_at": moment,
+                "_fields": {},
             }
             self.table[number] = order
             self.store.emit("order.created", number, "number", {"number": number})
@@ -290,10 +268,17 @@ class Orders:
         if order["is_booked"]:
             raise rejected("order", "The order is booked. Reopen it before changing its lines.")
 
-    def _touched(self, order: dict[str, Any], changed: list[str]) -> None:
+    def touched(self, order: dict[str, Any], changed: list[str]) -> None:
         order["updated_at"] = times.now()
-        self.store.emit("order.updated", order["number"], "number", {"number": order["number"]},
-                        old_key=order["number"], new_key=order["number"], changed=changed)
+        self.store.emit(
+            "order.updated",
+            order["number"],
+            "number",
+            {"number": order["number"]},
+            old_key=order["number"],
+            new_key=order["number"],
+            changed=changed,
+        )
 
     def update(self, number: int, body: Any) -> dict[str, Any]:
         with self.store.lock:
@@ -317,7 +302,7 @@ class Orders:
                     if shipment["order_number"] == number:
                         shipment["order_number"] = new_number
             if changed:
-                self._touched(order, changed)
+                self.touched(order, changed)
             return order
 
     def delete(self, number: int) -> dict[str, Any]:
@@ -325,7 +310,7 @@ class Orders:
             order = self.get(number)
             if any(s["order_number"] == number and s["is_shipped"] for s in self.shipments.values()):
                 raise rejected("order", "A shipped order cannot be deleted.")
-            self._drop_open_shipments(number)
+            drop_open_shipments(self.store, number)
             del self.table[number]
             self.store.emit("order.deleted", number, "number", {"number": number})
             return order
@@ -347,17 +332,13 @@ class Orders:
             order = self.get(number)
             if not order["is_booked"]:
                 raise rejected("order", "The order is not booked.")
-            flags = self.flags(order)
+            flags = order_flags(self.store, order)
             if flags["is_shipped"] or flags["is_partly_shipped"]:
                 raise rejected("order", "A shipped order cannot be reopened.")
-            self._drop_open_shipments(number)
+            drop_open_shipments(self.store, number)
             order.update(is_booked=False, booked_at=None, updated_at=times.now())
             self.store.emit("order.reopened", number, "number", {"number": number})
             return order
-
-    def _drop_open_shipments(self, number: int) -> None:
-        for sid in [s["id"] for s in self.shipments.values() if s["order_number"] == number and not s["is_shipped"]]:
-            del self.shipments[sid]
 
     # ---- lines -------------------------------------------------------------------------------
 
@@ -375,7 +356,7 @@ class Orders:
             errors.check()
             line = self._new_line(values)
             order["lines"].append(line)
-            self._touched(order, ["lines"])
+            self.touched(order, ["lines"])
             return line
 
     def update_line(self, number: int, line_id: int, body: Any) -> dict[str, Any]:
@@ -387,7 +368,7 @@ class Orders:
             errors.check()
             if any(line.get(k) != v for k, v in values.items()):
                 line.update(values)
-                self._touched(order, ["lines"])
+                self.touched(order, ["lines"])
             return line
 
     def delete_line(self, number: int, line_id: int) -> dict[str, Any]:
@@ -396,78 +377,5 @@ class Orders:
             line = self.line(order, line_id)
             self._editable(order)
             order["lines"].remove(line)
-            self._touched(order, ["lines"])
+            self.touched(order, ["lines"])
             return line
-
-    # ---- shipments ---------------------------------------------------------------------------
-
-    def create_shipment(self, number: int) -> dict[str, Any]:
-        with self.store.lock:
-            order = self.get(number)
-            if not order["is_booked"]:
-                raise rejected("order", "The order must be booked before it can be shipped.")
-            covered = stock.shipped_by_line(self.store, number, only_shipped=False)
-            lines = []
-            for line in order["lines"]:
-                left = line["quantity"] - covered.get(line["id"], 0.0)
-                if line["child_type"] == "product" and left > 0:
-                    lines.append({"id": self.store.next_id("shipment-lines"), "order_line_id": line["id"],
-                                  "item_number": line["item_number"], "quantity": left,
-                                  "location_id": line["location_id"], "is_picked": False})
-            if not lines:
-                raise rejected("order", "The order has nothing left to ship.")
-            moment = times.now()
-            shipment = {"id": self.store.next_id("order-shipments"), "order_number": number, "lines": lines,
-                        "is_shipped": False, "shipped_at": None, "created_at": moment, "updated_at": moment}
-            self.shipments[shipment["id"]] = shipment
-            self.store.emit("order_shipment.created", shipment["id"], "id",
-                            {"id": shipment["id"], "order_number": number})
-            return shipment
-
-    def mark_shipped(self, shipment_id: int, body: Any) -> dict[str, Any]:
-        with self.store.lock:
-            shipment = self.shipment(shipment_id)
-            errors = Errors(body if body is not None else {})
-            pick = errors.boolean("pick")
-            errors.check()
-            if shipment["is_shipped"]:
-                raise rejected("shipment", "The shipment is already shipped.")
-            if pick:
-                for line in shipment["lines"]:
-                    line["is_picked"] = True
-            if not all(line["is_picked"] for line in shipment["lines"]):
-                raise rejected("pick", "The shipment lines must be picked before the shipment is shipped.")
-            moment = times.now()
-            shipment.update(is_shipped=True, shipped_at=moment, updated_at=moment)
-            moved: dict[str, float] = {}
-            for line in shipment["lines"]:
-                product = self.store.table("products").get(line["item_number"])
-                if product is not None:
-                    product["stock_quantity"] = product.get("stock_quantity", 0.0) - line["quantity"]
-                    moved[product["number"]] = moved.get(product["number"], 0.0) - line["quantity"]
-            number = shipment["order_number"]
-            order = self.get(number)
-            order["updated_at"] = moment
-            self.store.emit("order_shipment.shipped", shipment_id, "id", {"id": shipment_id, "order_number": number})
-            reserved = stock.reserved(self.store)
-            for item, change in moved.items():
-                product = self.store.table("products")[item]
-                self.store.emit("inventory.changed", item, "number",
-                                {"number": item, "change": change, **stock.figures(self.store, product, reserved)})
-            if self.flags(order)["is_shipped"]:
-                self.store.emit("order.shipped", number, "number", {"number": number, "shipment_id": shipment_id})
-            return shipment
-
-    def ship(self, number: int) -> dict[str, Any]:
-        """What a warehouse user does in one go: ship everything left on a booked order."""
-        with self.store.lock:
-            order = self.get(number)
-            if not order["is_booked"]:
-                raise rejected("order", "The order must be booked before it can be shipped.")
-            open_ids = sorted(s["id"] for s in self.shipments.values() if s["order_number"] == number and not s["is_shipped"])
-            for shipment_id in open_ids:
-                self.mark_shipped(shipment_id, {"pick": True})
-            if not self.flags(order)["is_shipped"]:
-                shipment = self.create_shipment(number)
-                self.mark_shipped(shipment["id"], {"pick": True})
-            return order

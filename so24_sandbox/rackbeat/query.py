@@ -30,8 +30,18 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 _FIELD_FILTER = re.compile(r"^(field_eq|field)\[(\d+)\]$")
 _BOOL_FILTERS = (
-    "is_booked", "is_shipped", "is_partly_shipped", "is_paid", "is_barred", "is_invoiced", "is_active",
-    "is_picked", "is_sellable", "has_inventory", "is_ready_for_shipping", "is_draft",
+    "is_booked",
+    "is_shipped",
+    "is_partly_shipped",
+    "is_paid",
+    "is_barred",
+    "is_invoiced",
+    "is_active",
+    "is_picked",
+    "is_sellable",
+    "has_inventory",
+    "is_ready_for_shipping",
+    "is_draft",
 )
 _DATE_WINDOWS = ("updated_at", "created_at", "invoice_date", "booked_at", "shipped_at")
 _SEARCHED = ("number", "name", "company_name", "heading", "slug", "event")

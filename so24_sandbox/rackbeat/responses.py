@@ -33,15 +33,26 @@ async def json_body(request: Request) -> Any:
         raise Refused(400, "The request body is not valid JSON.") from None
 
 
-def one(singular: str, record: dict[str, Any], status: int = 200, request: Request | None = None,
-        field_values: Callable[[], list[dict]] | None = None) -> JSONResponse:
+def one(
+    singular: str,
+    record: dict[str, Any],
+    status: int = 200,
+    request: Request | None = None,
+    field_values: Callable[[], list[dict]] | None = None,
+) -> JSONResponse:
     if request is not None:
         record = query.shape(record, request.query_params, field_values)
     return JSONResponse({singular: record}, status_code=status)
 
 
-def listing(request: Request, plural: str, rows: Iterable[Row], *, extra_filters: Iterable[str] = (),
-            field_values: Callable[[dict[str, Any]], list[dict]] | None = None) -> JSONResponse:
+def listing(
+    request: Request,
+    plural: str,
+    rows: Iterable[Row],
+    *,
+    extra_filters: Iterable[str] = (),
+    field_values: Callable[[dict[str, Any]], list[dict]] | None = None,
+) -> JSONResponse:
     params = request.query_params
     page, limit = query.page_params(params)
     kept = query.sort_rows(query.filter_rows(rows, params, extra_filters), params)

@@ -18,33 +18,73 @@ if TYPE_CHECKING:
 SEEDED_AT = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 
 PRODUCTS = (
-    {"number": "RB-1001", "name": "Lagerhylle 180 cm", "sales_price": 1490.0, "recommended_cost_price": 820.0,
-     "barcode": "7090000010015", "stock": 12.0},
-    {"number": "RB-1002", "name": "Plastkasse 40 l", "sales_price": 129.0, "recommended_cost_price": 54.5,
-     "barcode": "7090000010022", "stock": 140.0},
-    {"number": "RB-1003", "name": "Etikettskriver", "sales_price": 2390.0, "recommended_cost_price": 1510.0,
-     "barcode": "7090000010039", "stock": 0.0},
+    {
+        "number": "RB-1001",
+        "name": "Lagerhylle 180 cm",
+        "sales_price": 1490.0,
+        "recommended_cost_price": 820.0,
+        "barcode": "7090000010015",
+        "stock": 12.0,
+    },
+    {
+        "number": "RB-1002",
+        "name": "Plastkasse 40 l",
+        "sales_price": 129.0,
+        "recommended_cost_price": 54.5,
+        "barcode": "7090000010022",
+        "stock": 140.0,
+    },
+    {
+        "number": "RB-1003",
+        "name": "Etikettskriver",
+        "sales_price": 2390.0,
+        "recommended_cost_price": 1510.0,
+        "barcode": "7090000010039",
+        "stock": 0.0,
+    },
 )
 CUSTOMERS = (
-    {"number": 10001, "name": "Fjordkaffe AS", "company_vat": "NO912345670MVA", "address_street": "Bryggen 5",
-     "address_zipcode": "5003", "address_city": "Bergen", "address_country": "NO",
-     "contact_email": "innkjop@fjordkaffe.example"},
-    {"number": 10002, "name": "Nordlys Interiør AS", "company_vat": "NO923456781MVA",
-     "address_street": "Storgata 12", "address_zipcode": "9008", "address_city": "Tromsø", "address_country": "NO",
-     "contact_email": "post@nordlys.example"},
+    {
+        "number": 10001,
+        "name": "Fjordkaffe AS",
+        "company_vat": "NO912345670MVA",
+        "address_street": "Bryggen 5",
+        "address_zipcode": "5003",
+        "address_city": "Bergen",
+        "address_country": "NO",
+        "contact_email": "innkjop@fjordkaffe.example",
+    },
+    {
+        "number": 10002,
+        "name": "Nordlys Interiør AS",
+        "company_vat": "NO923456781MVA",
+        "address_street": "Storgata 12",
+        "address_zipcode": "9008",
+        "address_city": "Tromsø",
+        "address_country": "NO",
+        "contact_email": "post@nordlys.example",
+    },
 )
 SUPPLIERS = (
-    {"number": 20001, "company_name": "Bergen Emballasje AS", "address_city": "Bergen", "address_country": "NO"},
+    {
+        "number": 20001,
+        "company_name": "Bergen Emballasje AS",
+        "address_city": "Bergen",
+        "address_country": "NO",
+    },
 )
 
 
 def load(backend: RackbeatBackend) -> None:
     at = SEEDED_AT
     backend.registers["payment-terms"].create(
-        {"number": 1, "name": "Netto 14 dager", "type": "net", "maturity_days": 14}, at=at)
+        {"number": 1, "name": "Netto 14 dager", "type": "net", "maturity_days": 14}, at=at
+    )
     backend.registers["customer-groups"].create({"number": 1, "name": "Customers"}, at=at)
     backend.registers["supplier-groups"].create({"number": 1, "name": "Suppliers"}, at=at)
-    backend.registers["product-groups"].create({"number": 1001, "name": "Varer", "has_inventory": True}, at=at)
+    backend.registers["product-groups"].create(
+        {"number": 1001, "name": "Varer", "has_inventory": True}, at=at
+    )
     locations = backend.registers["locations"]
     locations.create({"number": 1, "name": "Hovedlager"}, at=at)
     locations.table[1]["is_default"] = True

@@ -12,18 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from so24_sandbox.rackbeat.fulfilment import shipped_by_line
 from so24_sandbox.rackbeat.store import RackbeatStore
-
-
-def shipped_by_line(store: RackbeatStore, order_number: int, *, only_shipped: bool) -> dict[int, float]:
-    """Quantity per order line id covered by the order's shipments (shipped ones only, or all)."""
-    totals: dict[int, float] = defaultdict(float)
-    for shipment in store.table("order-shipments").values():
-        if shipment["order_number"] != order_number or (only_shipped and not shipment["is_shipped"]):
-            continue
-        for line in shipment["lines"]:
-            totals[line["order_line_id"]] += line["quantity"]
-    return totals
 
 
 def reserved(store: RackbeatStore) -> dict[str, float]:
@@ -39,9 +29,13 @@ def reserved(store: RackbeatStore) -> dict[str, float]:
     return totals
 
 
-def figures(store: RackbeatStore, product: dict[str, Any], reserved_by_number: dict[str, float] | None = None) -> dict:
+def figures(
+    store: RackbeatStore, product: dict[str, Any], reserved_by_number: dict[str, float] | None = None
+) -> dict:
     on_hand = float(product.get("stock_quantity", 0.0))
-    booked = (reserved_by_number if reserved_by_number is not None else reserved(store)).get(product["number"], 0.0)
+    booked = (reserved_by_number if reserved_by_number is not None else reserved(store)).get(
+        product["number"], 0.0
+    )
     return {
         "stock_quantity": on_hand,
         "in_order_quantity": booked,

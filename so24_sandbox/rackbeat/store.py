@@ -14,9 +14,20 @@ from typing import Any
 from urllib.parse import quote
 
 TABLES = (
-    "products", "product-groups", "customers", "customer-groups", "suppliers", "supplier-groups",
-    "payment-terms", "locations", "fields", "orders", "order-shipments", "customer-invoices",
-    "inventory-adjustments", "webhooks",
+    "products",
+    "product-groups",
+    "customers",
+    "customer-groups",
+    "suppliers",
+    "supplier-groups",
+    "payment-terms",
+    "locations",
+    "fields",
+    "orders",
+    "order-shipments",
+    "customer-invoices",
+    "inventory-adjustments",
+    "webhooks",
 )
 
 EventSink = Callable[[str, dict[str, Any]], None]

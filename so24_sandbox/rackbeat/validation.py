@@ -87,8 +87,14 @@ class Errors:
             return None
         return text
 
-    def number(self, field: str, *, required: bool = False, minimum: float | None = None,
-               maximum: float | None = None) -> float | None:
+    def number(
+        self,
+        field: str,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> float | None:
         if required and not self.required(field):
             return None
         value = self.body.get(field)
@@ -110,8 +116,9 @@ class Errors:
             return None
         return float(value)
 
-    def integer(self, field: str, *, required: bool = False, minimum: int | None = None,
-                maximum: int | None = None) -> int | None:
+    def integer(
+        self, field: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         if required and not self.required(field):
             return None
         value = self.body.get(field)

@@ -78,9 +78,17 @@ class Webhooks:
                     hook["updated_at"] = times.now()
                     return hook, False
             moment = times.now()
-            hook = {"id": self.store.next_id("webhooks"), "event": values["event"], "url": values["url"],
-                    "is_active": values.get("is_active", True), "plugin": None, "failures_since_last_success": 0,
-                    "token": secrets.token_hex(16), "created_at": moment, "updated_at": moment}
+            hook = {
+                "id": self.store.next_id("webhooks"),
+                "event": values["event"],
+                "url": values["url"],
+                "is_active": values.get("is_active", True),
+                "plugin": None,
+                "failures_since_last_success": 0,
+                "token": secrets.token_hex(16),
+                "created_at": moment,
+                "updated_at": moment,
+            }
             self.table[hook["id"]] = hook
             return hook, True
 

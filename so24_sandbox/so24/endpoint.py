@@ -76,7 +76,8 @@ class So24Endpoint:
                 "prior to completion of the operation or the server is not responding.",
             )
         if kind == "limit":
-            reset_at = (utc_now() + timedelta(minutes=30)).replace(second=0)
+            # An injected limit fault quarantines briefly, so tests can see a client wait it out.
+            reset_at = (utc_now() + timedelta(seconds=2)).replace(microsecond=0)
             check = LimitCheck(False, 0, reset_at, 1)
             return wire.fault("soap:Server", check.message(), check.headers())
         if kind == "html":
