@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 LOCK_WAIT_SECONDS = 120.0
-RESERVED_STEMS = frozenset({"staging", "sync", "mapping", "main", "memory", "system", "temp"})
+CATALOG = "hub"
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -29,18 +29,19 @@ def _is_lock_error(exc: BaseException) -> bool:
 def connect(path: str | Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the staging file, waiting (jittered backoff) while another process holds the lock."""
     path = Path(path)
-    if path.stem.lower() in RESERVED_STEMS:
-        # DuckDB names the catalog after the file, and a catalog called "staging" makes every
-        # "staging.x" reference ambiguous.
-        raise ValueError(f"staging.path: the file must not be named {path.name!r} (the name clashes with a schema)")
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.02
     while True:
+        con = duckdb.connect()
         try:
-            con = duckdb.connect(str(path))
+            # Attached under a fixed name: DuckDB names a catalog after its file, and a file called
+            # staging.duckdb would make every "staging.x" reference ambiguous.
+            con.execute(f"ATTACH ? AS {CATALOG}", [str(path)])
+            con.execute(f"USE {CATALOG}")
             break
         except duckdb.IOException as exc:
+            con.close()
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(delay + random.uniform(0, delay))

@@ -23,7 +23,7 @@ def _sandbox_list(sandbox, entity: str) -> list[dict]:
 
 
 def test_extraction_stages_exactly_the_sandbox_data_and_a_rerun_changes_nothing(sandbox, tmp_path):
-    db = tmp_path / "hub.duckdb"
+    db = tmp_path / "staging.duckdb"
     res = resources(sandbox, db)
     first = materialize_extraction(res)
     assert first.success
@@ -66,7 +66,7 @@ def test_extraction_stages_exactly_the_sandbox_data_and_a_rerun_changes_nothing(
 
 
 def test_a_change_in_24so_appears_after_the_next_incremental_run(sandbox, tmp_path):
-    db = tmp_path / "hub.duckdb"
+    db = tmp_path / "staging.duckdb"
     res = resources(sandbox, db)
     assert materialize_extraction(res).success
     product = _sandbox_list(sandbox, "products")[3]
@@ -87,7 +87,7 @@ def test_a_change_in_24so_appears_after_the_next_incremental_run(sandbox, tmp_pa
 
 
 def test_initial_sync_backfill_over_batches_yields_exactly_the_sandbox_rows(sandbox, tmp_path):
-    db = tmp_path / "hub.duckdb"
+    db = tmp_path / "staging.duckdb"
     res = resources(sandbox, db, batch_size=7)
     instance = dg.DagsterInstance.ephemeral()
     plan_assets = [a for a in backfill_assets() if a.key.to_user_string().endswith("_batches")]

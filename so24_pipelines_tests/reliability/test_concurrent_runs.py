@@ -36,7 +36,7 @@ SENSOR_TICKS = textwrap.dedent(
 
 
 def test_two_runs_and_sensor_ticks_at_once_do_not_fail_on_the_lock(sandbox, tmp_path):
-    db = tmp_path / "hub.duckdb"
+    db = tmp_path / "staging.duckdb"
     env = dict(
         os.environ,
         **credential_env(sandbox),
