@@ -30,6 +30,39 @@ from so24_pipelines.staging.watermarks import read_watermark, watermark_key, wit
 log = logging.getLogger(__name__)
 
 
+# A full read buffers several 1000-id answers before one upsert: DuckDB's per-statement cost
+# (planning the cast expressions) would otherwise dominate small batches. 20k records of text
+# columns stay well under 100 MB.
+FLUSH_ROWS = 20_000
+
+
+class ColumnBuffer:
+    """Columns of several answers appended together, remembering the latest DateChanged seen."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[str | None]] = {}
+        self.child: dict[str, list[str | None]] | None = None
+        self.latest_ever: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+    def add(self, columns: dict, child: dict | None) -> None:
+        latest = max_date_changed(columns)
+        if latest and (self.latest_ever is None or latest > self.latest_ever):
+            self.latest_ever = latest
+        for name, values in columns.items():
+            self.columns.setdefault(name, []).extend(values)
+        if child is not None:
+            self.child = self.child or {}
+            for name, values in child.items():
+                self.child.setdefault(name, []).extend(values)
+
+    def clear(self) -> None:
+        self.columns, self.child = {}, None
+
+
 @dataclass
 class ExtractReport:
     entity: str
@@ -58,7 +91,7 @@ def prepare(db_path: str | Path) -> None:
         ensure_schema(con)
 
 
-def _store(
+def store_batch(
     db_path: str | Path,
     entity: So24Entity,
     identity: str,
@@ -98,6 +131,7 @@ def extract(
     overlap_minutes: int = 2,
     batch_size: int = 1000,
     full: bool = False,
+    flush_rows: int = FLUSH_ROWS,
 ) -> ExtractReport:
     """Incremental when a mark exists (and the entity has a change filter), else full."""
     with connect(db_path) as con:
@@ -105,26 +139,24 @@ def extract(
     if entity.incremental and mark is not None and not full:
         report = ExtractReport(entity.name, identity, "incremental", changed_after=with_overlap(mark, overlap_minutes))
         columns, child = entity.fetch(client, report.changed_after, None)
-        _store(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns))
+        store_batch(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns))
     elif entity.id_list is not None:
         report = ExtractReport(entity.name, identity, "full")
         ids = entity.id_list(client)
-        chunks = _chunks(ids, batch_size) or [[]]
-        latest: str | None = None
-        for n, chunk in enumerate(chunks):
-            columns, child = entity.fetch(client, None, chunk) if chunk else ({}, None)
-            batch_max = max_date_changed(columns) if columns else None
-            latest = max(filter(None, (latest, batch_max)), default=None)
-            last = n == len(chunks) - 1
-            if columns:
-                _store(db_path, entity, identity, columns, child, report, advance_to=latest if last else None)
-            elif last and latest:
-                with transaction(db_path) as con:
-                    write_watermark(con, watermark_key("so24", identity, entity.name), latest)
+        buffer = ColumnBuffer()
+        for n, chunk in enumerate(_chunks(ids, batch_size)):
+            buffer.add(*entity.fetch(client, None, chunk))
+            if buffer.rows >= flush_rows:
+                store_batch(db_path, entity, identity, buffer.columns, buffer.child, report, advance_to=None)
+                buffer.clear()
+            log.debug("%s: batch %d read", entity.name, n)
+        # The mark moves only with the last write: a crash midway leaves no mark, so the next run
+        # reads everything again (idempotently) instead of skipping what was never stored.
+        store_batch(db_path, entity, identity, buffer.columns, buffer.child, report, advance_to=buffer.latest_ever)
     else:
         report = ExtractReport(entity.name, identity, "full")
         columns, child = entity.fetch(client, None, None)
-        _store(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns) if entity.incremental else None)
+        store_batch(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns) if entity.incremental else None)
     with connect(db_path) as con:
         report.watermark = read_watermark(con, watermark_key("so24", identity, entity.name))
     return report
@@ -172,5 +204,5 @@ def extract_batch(client: So24Client, db_path: str | Path, entity: So24Entity, p
     current_identity(client, identity)
     report = ExtractReport(entity.name, identity, "batch")
     columns, child = entity.fetch(client, None, ids)
-    _store(db_path, entity, identity, columns, child, report, advance_to=None)
+    store_batch(db_path, entity, identity, columns, child, report, advance_to=None)
     return report

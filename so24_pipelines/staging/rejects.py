@@ -30,7 +30,8 @@ def record_rejects(
             "last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id",
             [flow, f"{identity}:{key}", reason, now, now, run_id],
         )
-    keys = [f"{identity}:{k}" for k in stored_keys]
+    pending = con.execute("SELECT count(*) FROM sync.failed_records WHERE flow = ?", [flow]).fetchall()[0][0]
+    keys = [f"{identity}:{k}" for k in stored_keys] if pending else []
     if keys:
         con.execute(
             "DELETE FROM sync.failed_records WHERE flow = ? AND list_contains(?, source_key)",

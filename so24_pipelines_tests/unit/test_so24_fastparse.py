@@ -10,7 +10,7 @@ def _result(inner: str) -> etree._Element:
     return etree.fromstring(f'<R xmlns="{NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{inner}</R>')
 
 
-def test_products_columns_and_sentinels_become_none():
+def test_products_columns_keep_raw_text_for_the_casts():
     result = _result(
         "<Product><Id>7</Id><Name>Bolt &amp; nut</Name><Stock>12.5000</Stock><EAN1>7040000000017</EAN1>"
         "<DateChanged>2026-01-02T03:04:05</DateChanged><CategoryId>-2147483648</CategoryId></Product>"
@@ -20,8 +20,8 @@ def test_products_columns_and_sentinels_become_none():
     assert cols["id"] == ["7", "8"]
     assert cols["name"] == ["Bolt & nut", "Washer"]
     assert cols["stock"] == ["12.5000", None]
-    assert cols["category_id"] == [None, None]
-    assert cols["date_changed"] == ["2026-01-02T03:04:05", None]
+    assert cols["category_id"] == ["-2147483648", None]  # sentinels are dropped by the staging casts
+    assert cols["date_changed"] == ["2026-01-02T03:04:05", "0001-01-01T00:00:00"]
     assert children == {}
 
 

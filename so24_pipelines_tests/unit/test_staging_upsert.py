@@ -45,7 +45,22 @@ def test_bad_records_are_skipped_with_reasons_and_the_rest_goes_on(tmp_path):
     reasons = dict(result.rejected)
     assert ids == [1]
     assert "missing required field name" in reasons["2"]
-    assert "stock='lots' is not a valid DECIMAL" in reasons["3"]
+    assert "stock=lots is not a valid DECIMAL" in reasons["3"]
+
+
+def test_dotnet_sentinels_are_stored_as_null(tmp_path):
+    db = tmp_path / "s.duckdb"
+    cols = _products(
+        date_changed=["0001-01-01T00:00:00", "2026-01-01T11:00:00", "2026-01-01T12:00:00"],
+        stock=["-79228162514264337593543950335", "2", "3"],
+    )
+    cols["category_id"] = ["-2147483648", "4", None]
+    with transaction(db) as con:
+        ensure_schema(con)
+        result = upsert(con, PRODUCTS, cols, "i")
+        first = con.execute("SELECT date_changed, stock, category_id FROM staging.so24_products WHERE id = 1").fetchall()
+    assert result.inserted == 3 and not result.rejected
+    assert first == [(None, None, None)]
 
 
 def test_child_rows_deleted_in_source_disappear(tmp_path):

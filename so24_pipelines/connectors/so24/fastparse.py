@@ -72,69 +72,83 @@ class ChildShape:
     parent_columns: tuple[str, ...]
 
 
-def _clean(text: str | None) -> str | None:
+def clean(text: str | None) -> str | None:
+    """None for a .NET "unset" sentinel. Staging applies the same rule in SQL (vectorised)."""
     if text is None or text in _SENTINELS or text.startswith("0001-01-01"):
         return None
     return text
 
 
-def _value(record: etree._Element, index: dict[str, etree._Element], steps: tuple[str, ...]) -> str | None:
-    node = index.get(steps[0])
-    for step in steps[1:]:
-        if node is None:
-            return None
-        node = node.find(step)
-    if node is None:
-        return None
-    return _clean(node.text)
+# A tree of element tags to walk: tag -> (column index or -1, subtree).
+_Tree = dict[str, tuple[int, "_Tree"]]
 
 
-def _child_nodes(index: dict[str, etree._Element], steps: tuple[str, ...]) -> list[etree._Element]:
-    node = index.get(steps[0])
-    for step in steps[1:-1]:
-        if node is None:
-            return []
-        node = node.find(step)
-    if node is None:
-        return []
-    return node.findall(steps[-1])
+def _tree(fields: tuple[Field, ...]) -> _Tree:
+    root: _Tree = {}
+    for index, f in enumerate(fields):
+        node = root
+        steps = f.steps
+        for depth, step in enumerate(steps):
+            last = depth == len(steps) - 1
+            col, sub = node.get(step, (-1, {}))
+            node[step] = (index if last else col, sub)
+            node = sub
+    return root
+
+
+def _fill(element: etree._Element, tree: _Tree, row: list[str | None]) -> None:
+    """One pass over the element's children, descending only where a requested path leads."""
+    for child in element:
+        hit = tree.get(child.tag)
+        if hit is None:
+            continue
+        col, sub = hit
+        if col >= 0:
+            row[col] = child.text
+        if sub:
+            _fill(child, sub, row)
 
 
 def records_to_columns(
     records: list[etree._Element] | etree._Element | None, shape: RecordShape
 ) -> tuple[dict[str, list[str | None]], dict[str, dict[str, list[str | None]]]]:
-    """Turn record elements into {column: values} plus one such dict per child table."""
-    columns: dict[str, list[str | None]] = {f.column: [] for f in shape.fields}
-    child_columns: dict[str, dict[str, list[str | None]]] = {
-        name: {c: [] for c in child.parent_columns} | {f.column: [] for f in child.shape.fields}
-        for name, child in shape.children.items()
-    }
-    if records is None:
-        return columns, child_columns
-    field_steps = [(columns[f.column], f.steps) for f in shape.fields]
-    child_specs = [
-        (
-            child_columns[name],
-            tuple(NS + p for p in child.path.split("/")),
-            child.parent_columns,
-            [(child_columns[name][f.column], f.steps) for f in child.shape.fields],
-        )
-        for name, child in shape.children.items()
-    ]
-    for record in records:
-        index = {c.tag: c for c in record}
-        parent_values: dict[str, str | None] = {}
-        for values, steps in field_steps:
-            values.append(_value(record, index, steps))
-        if not child_specs:
-            continue
-        for f in shape.fields:
-            parent_values[f.column] = columns[f.column][-1]
-        for table, steps, parent_cols, row_fields in child_specs:
-            for row in _child_nodes(index, steps):
-                row_index = {c.tag: c for c in row}
-                for col in parent_cols:
-                    table[col].append(parent_values.get(col))
-                for values, rsteps in row_fields:
-                    values.append(_value(row, row_index, rsteps))
-    return columns, child_columns
+    """Turn record elements into {column: values} plus one such dict per child table.
+
+    Values are the raw element texts (sentinels included: the staging casts drop them), which
+    keeps this loop to one dictionary lookup per element that was asked for.
+    """
+    names = [f.column for f in shape.fields]
+    tree = _tree(shape.fields)
+    width = len(names)
+    rows: list[list[str | None]] = []
+    kids = []
+    for name, child in shape.children.items():
+        steps = tuple(NS + p for p in child.path.split("/"))
+        parent_idx = [names.index(c) for c in child.parent_columns]
+        kid_names = [*child.parent_columns, *(f.column for f in child.shape.fields)]
+        kids.append((name, steps, parent_idx, _tree(child.shape.fields), len(child.shape.fields), kid_names, []))
+    if records is not None:
+        for record in records:
+            row: list[str | None] = [None] * width
+            _fill(record, tree, row)
+            rows.append(row)
+            for _, steps, parent_idx, kid_tree, kid_width, _, kid_rows in kids:
+                container = record.find(steps[0])
+                for step in steps[1:-1]:
+                    container = container.find(step) if container is not None else None
+                if container is None:
+                    continue
+                prefix = [row[i] for i in parent_idx]
+                for item in container.iterchildren(steps[-1]):
+                    kid_row: list[str | None] = [None] * kid_width
+                    _fill(item, kid_tree, kid_row)
+                    kid_rows.append(prefix + kid_row)
+    columns = _transpose(names, rows)
+    children = {name: _transpose(kid_names, kid_rows) for name, _, _, _, _, kid_names, kid_rows in kids}
+    return columns, children
+
+
+def _transpose(names: list[str], rows: list[list[str | None]]) -> dict[str, list[str | None]]:
+    if not rows:
+        return {n: [] for n in names}
+    return {n: list(values) for n, values in zip(names, zip(*rows, strict=True), strict=True)}
