@@ -62,6 +62,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if any(p.severity == "error" for p in problems) else 0
 
 
+DEFAULT_SANDBOX = "http://127.0.0.1:8024"
+
+
+def demo_settings(home: Path, sandbox_url: str) -> Path:
+    """A settings file whose base URLs point at this demo's sandbox (only written when absent)."""
+    import yaml
+
+    from so24_pipelines.settings import SYSTEMS, Settings
+
+    path = home / "so24.yaml"
+    if not path.exists():
+        defaults = Settings()
+        data = {
+            name: {"base_url": str(defaults.system(name).base_url).replace(DEFAULT_SANDBOX, sandbox_url)}
+            for name in SYSTEMS
+        }
+        path.write_text("# Written by `so24 demo`: the bundled sandbox's URLs. Edit freely.\n" + yaml.safe_dump(data))
+    return path
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -75,6 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         _wait_for(f"{sandbox_url}/_sandbox/health", sandbox, 120)
         env = dict(os.environ, DAGSTER_HOME=str(home))
+        env.setdefault("SO24_SETTINGS", str(demo_settings(home, sandbox_url)))
         creds = requests.get(f"{sandbox_url}/_sandbox/24so/credentials", timeout=10).json()
         for var, field in SANDBOX_CREDENTIAL_ENV.items():
             env.setdefault(var, str(creds[field]))

@@ -1,0 +1,137 @@
+"""The Rackbeat staging tables: what the Rackbeat -> 24SO flows read, and the `both` mode compares.
+
+Rackbeat records are staged before they are mapped (ARCHITECTURE: every flow maps from staging),
+so the mapping is SQL over one snapshot and the `both` mode can compare both sides' rows.
+`identity` is the Rackbeat account id (the tenant of the source system, as the 24SO identity is
+for 24SO rows). `so24_id` is the value of the hub's custom field ("24so product id", ...): the
+link to the 24SO record, whoever made it. Times are naive UTC, like every staging timestamp.
+
+`path` names the Rackbeat JSON attribute (dots walk into objects); `upsert()` only uses the
+column names and types, the path documents where a value comes from.
+"""
+
+from __future__ import annotations
+
+from so24_pipelines.staging.so24_tables import Column, StagingTable
+
+_DEC = "DECIMAL(18,4)"
+_TS = "TIMESTAMP"
+
+PRODUCT_GROUPS = StagingTable(
+    name="rackbeat_product_groups",
+    record_tag="product_group",
+    key=("number",),
+    columns=(
+        Column("number", "number", "INTEGER", required=True),
+        Column("name", "name", "VARCHAR", required=True),
+        Column("has_inventory", "has_inventory", "BOOLEAN"),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+PRODUCTS = StagingTable(
+    name="rackbeat_products",
+    record_tag="product",
+    key=("number",),
+    columns=(
+        Column("number", "number", "VARCHAR", required=True),
+        Column("name", "name", "VARCHAR", required=True),
+        Column("group_number", "group.number", "INTEGER"),
+        Column("sales_price", "sales_price", _DEC),
+        Column("cost_price", "recommended_cost_price", _DEC),
+        Column("barcode", "barcode", "VARCHAR"),
+        Column("description", "description", "VARCHAR"),
+        Column("weight", "physical.weight", _DEC),
+        Column("stock_quantity", "stock_quantity", _DEC),
+        Column("is_barred", "is_barred", "BOOLEAN"),
+        Column("so24_id", "field_values[24so product id]", "VARCHAR"),
+        Column("created_at", "created_at", _TS),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+_PARTY = (
+    Column("number", "number", "INTEGER", required=True),
+    Column("name", "name", "VARCHAR", required=True),
+    Column("company_vat", "company_vat", "VARCHAR"),
+    Column("contact_email", "contact_email", "VARCHAR"),
+    Column("contact_phone", "contact_phone", "VARCHAR"),
+    Column("address_street", "address_street", "VARCHAR"),
+    Column("address_zipcode", "address_zipcode", "VARCHAR"),
+    Column("address_city", "address_city", "VARCHAR"),
+    Column("address_country", "address_country", "VARCHAR"),
+    Column("currency", "currency", "VARCHAR"),
+    Column("locale", "locale", "VARCHAR"),
+    Column("payment_terms_id", "payment_terms_id", "INTEGER"),
+    Column("is_barred", "is_barred", "BOOLEAN"),
+)
+
+CUSTOMERS = StagingTable(
+    name="rackbeat_customers",
+    record_tag="customer",
+    key=("number",),
+    columns=(
+        *_PARTY,
+        Column("group_number", "customer_group_id", "INTEGER"),
+        Column("so24_id", "field_values[24so customer id]", "VARCHAR"),
+        Column("created_at", "created_at", _TS),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+SUPPLIERS = StagingTable(
+    name="rackbeat_suppliers",
+    record_tag="supplier",
+    key=("number",),
+    columns=(
+        *_PARTY,
+        Column("group_number", "supplier_group_id", "INTEGER"),
+        Column("so24_id", "field_values[24so supplier id]", "VARCHAR"),
+        Column("created_at", "created_at", _TS),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+INVOICES = StagingTable(
+    name="rackbeat_invoices",
+    record_tag="customer_invoice",
+    key=("number",),
+    columns=(
+        Column("number", "number", "INTEGER", required=True),
+        Column("customer_number", "customer.number", "INTEGER", required=True),
+        Column("order_number", "order.number", "INTEGER"),
+        Column("heading", "heading", "VARCHAR"),
+        Column("currency", "currency", "VARCHAR"),
+        Column("invoice_date", "invoice_date", _TS),
+        Column("due_date", "due_date", _TS),
+        Column("is_booked", "is_booked", "BOOLEAN"),
+        Column("total_total", "total_total", _DEC),
+        Column("created_at", "created_at", _TS),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+INVOICE_LINES = StagingTable(
+    name="rackbeat_invoice_lines",
+    record_tag="line",
+    key=("invoice_number", "line_id"),
+    parent_columns=(Column("invoice_number", "number", "INTEGER", required=True),),
+    columns=(
+        Column("line_id", "lines[].id", "INTEGER", required=True),
+        Column("position", "lines[] index", "INTEGER", required=True),
+        Column("item_number", "lines[].item.number", "VARCHAR"),
+        Column("name", "lines[].name", "VARCHAR"),
+        Column("quantity", "lines[].quantity", _DEC),
+        Column("line_price", "lines[].line_price", _DEC),
+        Column("discount_percentage", "lines[].discount_percentage", _DEC),
+    ),
+)
+
+RACKBEAT_TABLES: tuple[StagingTable, ...] = (
+    PRODUCT_GROUPS,
+    PRODUCTS,
+    CUSTOMERS,
+    SUPPLIERS,
+    INVOICES,
+    INVOICE_LINES,
+)
