@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from pydantic import PrivateAttr
 
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
 from so24_pipelines.extraction.so24_run import prepare
@@ -43,8 +42,6 @@ class So24Resource(dg.ConfigurableResource):
     requests_per_hour: int = 7200
     overlap_minutes: int = 2
     batch_size: int = 1000
-
-    _client: So24Client | None = PrivateAttr(default=None)
 
     @contextmanager
     def client(self) -> Iterator[So24Client]:

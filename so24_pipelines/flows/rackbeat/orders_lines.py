@@ -18,6 +18,7 @@ created from row k is line k of the create answer) when it finds an order withou
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,11 @@ from decimal import Decimal
 import duckdb
 
 from so24_pipelines.sync.schema import utcnow
+
+# DuckDB refuses a second attachment of the staging file inside one process, and the loader sends
+# from several threads: every write of pairs from a loader target takes this lock. (The loader
+# itself has no connection open while targets run.)
+DB_LOCK = threading.Lock()
 
 _DDL = (
     "CREATE SCHEMA IF NOT EXISTS sync",
@@ -120,8 +126,16 @@ def replace_order_lines(
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                [int(rackbeat_order), p.rackbeat_line_id, identity, int(so24_order_id), p.so24_row_id,
-                 p.product_no, p.quantity, now]
+                [
+                    int(rackbeat_order),
+                    p.rackbeat_line_id,
+                    identity,
+                    int(so24_order_id),
+                    p.so24_row_id,
+                    p.product_no,
+                    p.quantity,
+                    now,
+                ]
                 for p in pairs
             ],
         )

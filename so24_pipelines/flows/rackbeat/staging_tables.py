@@ -50,7 +50,7 @@ PRODUCTS = StagingTable(
     ),
 )
 
-_PARTY = (
+PARTY_COLUMNS = (
     Column("number", "number", "INTEGER", required=True),
     Column("name", "name", "VARCHAR", required=True),
     Column("company_vat", "company_vat", "VARCHAR"),
@@ -71,7 +71,7 @@ CUSTOMERS = StagingTable(
     record_tag="customer",
     key=("number",),
     columns=(
-        *_PARTY,
+        *PARTY_COLUMNS,
         Column("group_number", "customer_group_id", "INTEGER"),
         Column("so24_id", "field_values[24so customer id]", "VARCHAR"),
         Column("created_at", "created_at", _TS),
@@ -84,7 +84,7 @@ SUPPLIERS = StagingTable(
     record_tag="supplier",
     key=("number",),
     columns=(
-        *_PARTY,
+        *PARTY_COLUMNS,
         Column("group_number", "supplier_group_id", "INTEGER"),
         Column("so24_id", "field_values[24so supplier id]", "VARCHAR"),
         Column("created_at", "created_at", _TS),

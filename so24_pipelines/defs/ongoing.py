@@ -1,0 +1,236 @@
+"""O1-O6 in Dagster (group "ongoing"): thin assets over flows/ongoing, one schedule, checks.
+
+- One asset per flow: ongoing_articles (O1), ongoing_orders (O2), ongoing_order_status (O3),
+  ongoing_suppliers (O4), ongoing_stock (O5). Each reads staging, writes through the loader and
+  reports counts and the plan preview (dry_run per flow in so24.yaml: nothing is written).
+- O6: the job `ongoing_sync` holds the flows that are switched on, in dependency order (articles
+  before the orders that name them, orders before the stock they book); `ongoing_sync_schedule`
+  runs it every flows.O6.interval_minutes (15), running by default when O6 is on.
+- A flow that is switched off stays visible (lineage, description) but is left out of the job, and
+  a manual materialization of it does nothing and says so.
+- Asset check `no_failed_records` per asset: records whose last attempt failed, with reasons.
+
+All assets share the pool "ongoing_api": Ongoing asks for calls to one goods owner to be
+serialised, and the O-flows also share the staging file's write lock.
+"""
+
+
+from collections.abc import Callable
+
+import dagster as dg
+
+from so24_pipelines.defs.ongoing_metadata import flow_metadata, switched_off
+from so24_pipelines.defs.ongoing_resources import OngoingResource
+from so24_pipelines.defs.resources import So24Resource, StagingResource
+from so24_pipelines.defs.so24_automation import cron_for
+from so24_pipelines.flows.ongoing.articles import sync_articles
+from so24_pipelines.flows.ongoing.identity import paired_identity, use_paired_identity
+from so24_pipelines.flows.ongoing.order_status import IMPORT_FLOW, StatusOptions, sync_order_status
+from so24_pipelines.flows.ongoing.orders import sync_orders
+from so24_pipelines.flows.ongoing.stock import sync_stock
+from so24_pipelines.flows.ongoing.suppliers import sync_suppliers
+from so24_pipelines.mapping import load_spec, spec_markdown
+from so24_pipelines.settings import Settings
+from so24_pipelines.staging.db import connect
+from so24_pipelines.sync.schema import sync_schema_exists
+
+GROUP = "ongoing"
+POOL = "ongoing_api"
+RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+JOB = "ongoing_sync"
+
+# asset key -> (flow id, the flows whose failures it owns, upstream assets, mapping specs, description)
+ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]] = {
+    "ongoing_articles": (
+        "O1", ("O1",), ("so24_products",), ("ongoing_articles",),
+        "O1 - 24SO products as Ongoing WMS articles (PUT by article number).",
+    ),
+    "ongoing_orders": (
+        "O2", ("O2",), ("so24_orders", "so24_order_rows", "so24_companies", "so24_products", "ongoing_articles"),
+        ("ongoing_orders",),
+        "O2 - 24SO orders in the configured status as WMS customer orders; later 24SO changes are sent "
+        "while the WMS allows them and reported as failed once it does not.",
+    ),
+    "ongoing_order_status": (
+        "O3", ("O3", IMPORT_FLOW), ("ongoing_orders", "so24_orders"), ("ongoing_order_sent", "ongoing_order_imported"),
+        "O3 - orders the WMS shipped become OrderState_Sent in 24SO (shippedTimeFrom cursor); optionally "
+        "imported orders get a status too.",
+    ),
+    "ongoing_suppliers": (
+        "O4", ("O4",), ("so24_companies", "so24_products", "ongoing_articles"), ("ongoing_suppliers",),
+        "O4 - 24SO suppliers' names on the WMS articles that carry their number (REST v1 has no supplier register).",
+    ),
+    "ongoing_stock": (
+        "O5", ("O5",), ("so24_products", "ongoing_articles", "ongoing_orders"), ("ongoing_stock",),
+        "O5 - where the WMS's stock differs from 24SO's, 24SO's is set to the WMS figure (SetStockQuantity).",
+    ),
+}
+
+Body = Callable[[dg.AssetExecutionContext, OngoingResource, So24Resource, StagingResource, str], list]
+
+
+def _o1(settings: Settings) -> Body:
+    def body(context, ongoing, so24, staging, identity):
+        with ongoing.client() as wms:
+            return [sync_articles(staging.db_path, wms, identity, run_id=context.run_id,
+                                  dry_run=settings.flow("O1").dry_run)]
+    return body
+
+
+def _o2(settings: Settings) -> Body:
+    def body(context, ongoing, so24, staging, identity):
+        with ongoing.client() as wms:
+            return [sync_orders(staging.db_path, wms, identity, so24_status=settings.flows.O2.so24_status,
+                                run_id=context.run_id, dry_run=settings.flow("O2").dry_run)]
+    return body
+
+
+def _o3(settings: Settings) -> Body:
+    o3 = settings.flows.O3
+    options = StatusOptions(
+        so24_status=settings.flows.O2.so24_status, report_fulfilled=o3.report_fulfilled,
+        fulfilled_status=o3.fulfilled_status, set_status_on_import=o3.set_status_on_import,
+        import_status=o3.import_status,
+    )
+
+    def body(context, ongoing, so24, staging, identity):
+        with ongoing.client() as wms, so24.client() as client:
+            use_paired_identity(client, identity, so24.identities)
+            return sync_order_status(staging.db_path, wms, client, identity, options,
+                                     run_id=context.run_id, dry_run=o3.dry_run)
+    return body
+
+
+def _o4(settings: Settings) -> Body:
+    def body(context, ongoing, so24, staging, identity):
+        with ongoing.client() as wms:
+            return [sync_suppliers(staging.db_path, wms, identity, run_id=context.run_id,
+                                   dry_run=settings.flow("O4").dry_run)]
+    return body
+
+
+def _o5(settings: Settings) -> Body:
+    def body(context, ongoing, so24, staging, identity):
+        with ongoing.client() as wms, so24.client() as client:
+            use_paired_identity(client, identity, so24.identities)
+            return [sync_stock(staging.db_path, wms, client, identity, stock_kind=settings.flows.O5.stock_kind,
+                               run_id=context.run_id, dry_run=settings.flow("O5").dry_run)]
+    return body
+
+
+BODIES: dict[str, Callable[[Settings], Body]] = {
+    "ongoing_articles": _o1, "ongoing_orders": _o2, "ongoing_order_status": _o3,
+    "ongoing_suppliers": _o4, "ongoing_stock": _o5,
+}
+
+
+def _mapping_markdown(specs: tuple[str, ...]) -> str:
+    return "\n\n".join(spec_markdown(load_spec(name)) for name in specs)
+
+
+def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
+    flow, _, deps, specs, description = ASSETS[key]
+    enabled = settings.flow(flow).enabled
+    run_body = BODIES[key](settings)
+    state = "" if enabled else f" Switched off (flows.{flow}.enabled: false)."
+
+    @dg.asset(
+        name=key,
+        group_name=GROUP,
+        kinds={"ongoing", "duckdb"},
+        deps=list(deps),
+        pool=POOL,
+        retry_policy=RETRY,
+        description=description + state,
+        tags={"flow": flow},
+        metadata={"field_mapping": dg.MetadataValue.md(_mapping_markdown(specs))},
+    )
+    def _flow_asset(
+        context: dg.AssetExecutionContext, ongoing: OngoingResource, so24: So24Resource, staging: StagingResource
+    ) -> dg.MaterializeResult:
+        if not enabled:
+            context.log.warning("%s is switched off in so24.yaml; nothing done", flow)
+            return switched_off(flow)
+        identity = paired_identity(staging.db_path, so24.identities)
+        runs = run_body(context, ongoing, so24, staging, identity)
+        for run in runs:
+            context.log.info("%s%s: %s", run.flow, " (dry run)" if run.dry_run else "", run.plan.counts)
+        return dg.MaterializeResult(metadata=flow_metadata(runs))
+
+    return _flow_asset
+
+
+def _failed_check(key: str) -> dg.AssetChecksDefinition:
+    flow, owned, _, _, _ = ASSETS[key]
+
+    @dg.asset_check(asset=key, name="no_failed_records",
+                    description=f"No record of {', '.join(owned)} is waiting in sync.failed_records (they retry each tick).")
+    def _check(staging: StagingResource) -> dg.AssetCheckResult:
+        rows: list[tuple[str, str, str, int]] = []
+        with connect(staging.db_path) as con:
+            if sync_schema_exists(con):
+                marks = ", ".join("?" for _ in owned)
+                rows = con.execute(
+                    f"SELECT flow, source_key, reason, attempts FROM sync.failed_records WHERE flow IN ({marks}) "  # noqa: S608
+                    "ORDER BY flow, source_key LIMIT 50",
+                    list(owned),
+                ).fetchall()
+        table = "\n".join(["| flow | record | attempts | reason |", "|---|---|---|---|"]
+                          + [f"| {f} | {k} | {n} | {' '.join(r.split()).replace('|', '/')} |" for f, k, r, n in rows])
+        return dg.AssetCheckResult(
+            passed=not rows,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"failed_records": len(rows), "records": dg.MetadataValue.md(table if rows else "none")},
+        )
+
+    return _check
+
+
+def ongoing_resource(settings: Settings) -> OngoingResource:
+    """The Ongoing resource from settings, credentials from env vars."""
+    ongoing = settings.ongoing
+    return OngoingResource(
+        base_url=ongoing.base_url,
+        username=dg.EnvVar("ONGOING_USERNAME"),
+        password=dg.EnvVar("ONGOING_PASSWORD"),
+        goods_owner_id=dg.EnvVar.int("ONGOING_GOODS_OWNER_ID"),
+        timeout_seconds=float(ongoing.timeout_seconds),
+        max_retries=ongoing.max_retries,
+    )
+
+
+def build_ongoing_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    return [_asset(key, settings) for key in ASSETS]
+
+
+def build_ongoing_definitions(settings: Settings) -> dg.Definitions:
+    """Assets, checks, the O6 job and schedule, and the "ongoing" resource.
+
+    The "so24" and "staging" resources the assets also need come from the main Definitions.
+    """
+    enabled = [key for key, (flow, *_) in ASSETS.items() if settings.flow(flow).enabled]
+    jobs, schedules = [], []
+    if enabled:
+        job = dg.define_asset_job(
+            JOB,
+            selection=dg.AssetSelection.assets(*enabled),
+            description="O6 - the Ongoing flows that are switched on (O1-O5), in dependency order.",
+        )
+        o6 = settings.flows.O6
+        jobs.append(job)
+        schedules.append(
+            dg.ScheduleDefinition(
+                name=f"{JOB}_schedule",
+                job=job,
+                cron_schedule=cron_for(o6.interval_minutes),
+                default_status=dg.DefaultScheduleStatus.RUNNING if o6.enabled else dg.DefaultScheduleStatus.STOPPED,
+                description=f"O6 - every {o6.interval_minutes} minutes (flows.O6.interval_minutes).",
+            )
+        )
+    return dg.Definitions(
+        assets=build_ongoing_assets(settings),
+        asset_checks=[_failed_check(key) for key in ASSETS],
+        jobs=jobs,
+        schedules=schedules,
+        resources={"ongoing": ongoing_resource(settings)},
+    )

@@ -1,0 +1,363 @@
+"""R1, R2, R3, R7 and the readiness check (X6) as Dagster assets, checks, jobs and sensors.
+
+Group "rackbeat". The graph, upstream first:
+- `rackbeat_setup`: checks the account (groups, payment term) and makes the hub's custom fields;
+  a missing prerequisite fails it with the readiness report and what to create, so nothing
+  downstream runs. Its blocking check `rackbeat_readiness` is the X6 report in the UI.
+- `rackbeat_<entity>` staging assets: Rackbeat records into staging.rackbeat_*.
+- flow assets `r1_product_groups_to_rackbeat`, `r1_products_to_rackbeat|to_so24`,
+  `r2_customers_to_rackbeat|to_so24`, `r2_suppliers_to_rackbeat|to_so24`, `r7_invoices_to_so24`:
+  one load each; whether it sends anything depends on the direction in so24.yaml, read per run.
+
+Jobs: `rackbeat_entities_sync` (R1/R2, on the 24SO cadence), `rackbeat_initial_sync` (R3, once on
+activation), `rackbeat_created_to_so24` (R7, launched by the webhook sensor per created event,
+run_key = event id, so a redelivered event never starts a second run).
+"""
+
+
+from typing import Any
+
+import dagster as dg
+
+from so24_pipelines.connectors.errors import ConfigError
+from so24_pipelines.defs.rackbeat_resources import RackbeatResource, WebhookInboxResource
+from so24_pipelines.defs.resources import So24Resource, StagingResource
+from so24_pipelines.extraction.so24_run import current_identity
+from so24_pipelines.flows.rackbeat import entities_run as er
+from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
+from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
+from so24_pipelines.flows.rackbeat.readiness import ReadinessReport, check_readiness
+from so24_pipelines.settings import Settings
+from so24_pipelines.staging.db import connect, transaction
+from so24_pipelines.sync.schema import get_state, set_state
+
+# What dg.define_asset_job returns; Dagster does not export the class by a public name.
+AssetJob = Any
+
+GROUP = "rackbeat"
+POOL = "rackbeat_api"
+KINDS = {"rest", "duckdb"}
+RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+SETUP = "rackbeat_setup"
+FLOW_TAG = "so24/flow"
+IDENTITY_STATE = "rackbeat/so24_identity"
+SO24_UPSTREAM = {"products": "so24_products", "customers": "so24_companies", "suppliers": "so24_companies",
+                 "product_groups": "so24_categories"}  # fmt: skip
+STAGED = ("product_groups", "products", "customers", "suppliers", "invoices")
+CREATED_EVENTS = {
+    "product.created": "products",
+    "customer.created": "customers",
+    "supplier.created": "suppliers",
+    "customer_invoice.created": "invoices",
+    "customer_invoice.booked": "invoices",
+}
+
+
+def so24_identity(so24: So24Resource, db_path: str) -> str:
+    """The 24SO company paired with the Rackbeat account: the first configured, else the login's.
+
+    Cached in sync.state so a step that only reads staging does not log in to 24SO to learn it.
+    """
+    configured = so24.identity_ids()[0]
+    if configured:
+        return configured
+    with connect(db_path) as con:
+        cached = get_state(con, IDENTITY_STATE)
+    if cached:
+        return cached
+    with so24.client() as client:
+        found = current_identity(client, None)
+    with transaction(db_path) as con:
+        set_state(con, IDENTITY_STATE, found)
+    return found
+
+
+def _readiness(rackbeat: RackbeatResource, *, ensure_fields: bool) -> ReadinessReport:
+    with rackbeat.client() as client:
+        return check_readiness(client, ensure_fields=ensure_fields)
+
+
+def _result_metadata(outcome: er.Outcome) -> dict[str, object]:
+    if outcome.result is None:
+        return {"sent": 0, "idle": outcome.idle_reason or ""}
+    result = outcome.result
+    return {
+        "flow": result.flow,
+        **{f"plan_{k}": v for k, v in result.plan.counts.items()},
+        **result.report.counts(),
+        "dry_run": result.report.dry_run,
+        "in_sync_pairs": result.in_sync,
+        "preview": dg.MetadataValue.md(result.plan.to_markdown()),
+    }
+
+
+def _setup_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        name=SETUP, group_name=GROUP, kinds=KINDS, pool=POOL,
+        description="X6 - Rackbeat prerequisites (customer group 1, supplier group 1, a payment term) and the "
+        "hub's custom fields; fails naming what to create, so no R flow runs on an account that is not ready.",
+    )  # fmt: skip
+    def _asset(context: dg.AssetExecutionContext, rackbeat: RackbeatResource, staging: StagingResource):
+        ensure_tables(staging.db_path)
+        report = _readiness(rackbeat, ensure_fields=True)
+        markdown = dg.MetadataValue.md(report.to_markdown())
+        if not report.ok:
+            raise dg.Failure(
+                description="Rackbeat is not ready for the 24SO integration: " + "; ".join(report.problems),
+                metadata={"readiness": markdown},
+                allow_retries=False,
+            )
+        return dg.MaterializeResult(
+            metadata={"readiness": markdown, **{f"field_{k}": v for k, v in report.field_ids.items()}}
+        )
+
+    return _asset
+
+
+@dg.asset_check(asset=SETUP, name="rackbeat_readiness", blocking=True, description="X6 readiness report for Rackbeat.")
+def rackbeat_readiness(rackbeat: RackbeatResource) -> dg.AssetCheckResult:
+    report = _readiness(rackbeat, ensure_fields=False)
+    return dg.AssetCheckResult(
+        passed=report.ok,
+        metadata={"report": dg.MetadataValue.md(report.to_markdown()), "problems": len(report.problems)},
+        description=None if report.ok else "; ".join(report.problems),
+    )
+
+
+def _staging_asset(entity: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"rackbeat_{entity}", group_name=GROUP, kinds=KINDS, pool=POOL, deps=[SETUP], retry_policy=RETRY,
+        description=f"Rackbeat {entity.replace('_', ' ')} read into staging.rackbeat_{entity} (changed since the last read).",
+    )  # fmt: skip
+    def _asset(
+        context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
+    ):
+        ensure_tables(staging.db_path)
+        identity = so24_identity(so24, str(staging.db_path))
+        with rackbeat.client() as client:
+            report = stage(client, staging.db_path, entity, identity)
+        rows = report.rows
+        return dg.MaterializeResult(
+            metadata={
+                "mode": report.mode, "received": rows.received, "inserted": rows.inserted,
+                "updated": rows.updated, "unchanged": rows.unchanged, "rejected": len(rows.rejected),
+            }
+        )  # fmt: skip
+
+    return _asset
+
+
+def _to_rackbeat_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
+    entity = ENTITIES[name]
+    deps = [SETUP, SO24_UPSTREAM[name]]
+    if entity.rb_table:
+        deps.append(f"rackbeat_{name}")
+    if name == "products":
+        deps.append("r1_product_groups_to_rackbeat")
+
+    @dg.asset(
+        name=f"{entity.flow_id.lower()}_{name}_to_rackbeat", group_name=GROUP, kinds=KINDS, pool=POOL, deps=deps,
+        retry_policy=RETRY, tags={"flow": entity.flow_id},
+        description=f"{entity.flow_id}/R3 - 24SO {name.replace('_', ' ')} to Rackbeat (direction 24so or both; "
+        "always in the R3 initial sync).",
+    )  # fmt: skip
+    def _asset(
+        context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
+    ):
+        ensure_tables(staging.db_path)
+        identity = so24_identity(so24, str(staging.db_path))
+        initial = context.run.tags.get(FLOW_TAG) == "R3"
+        with rackbeat.client() as client:
+            readiness = check_readiness(client, ensure_fields=True)
+            _require(readiness)
+            outcome = er.to_rackbeat(
+                settings, client, staging.db_path, entity, identity, readiness,
+                run_id=context.run_id, initial=initial,
+            )  # fmt: skip
+        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+
+    return _asset
+
+
+def _to_so24_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
+    entity = ENTITIES[name]
+
+    @dg.asset(
+        name=f"{entity.flow_id.lower()}_{name}_to_so24", group_name=GROUP, kinds=KINDS, pool=POOL,
+        deps=[SETUP, f"rackbeat_{name}", SO24_UPSTREAM[name]], retry_policy=RETRY,
+        tags={"flow": entity.flow_id},
+        description=f"{entity.flow_id}/R7 - Rackbeat {name} to 24SO (direction rackbeat or both); new 24SO ids are "
+        "written back into the Rackbeat custom field.",
+    )  # fmt: skip
+    def _asset(
+        context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
+    ):
+        ensure_tables(staging.db_path)
+        with rackbeat.client() as rb, so24.client() as client:
+            identity = current_identity(client, so24.identity_ids()[0])
+            readiness = check_readiness(rb, ensure_fields=True)
+            _require(readiness)
+            outcome = er.to_so24(
+                settings, rb, client, staging.db_path, entity, identity, readiness, run_id=context.run_id
+            )
+        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+
+    return _asset
+
+
+def _invoices_asset(settings: Settings) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="r7_invoices_to_so24", group_name=GROUP, kinds=KINDS, pool=POOL, retry_policy=RETRY,
+        deps=[SETUP, "rackbeat_invoices", "r2_customers_to_so24", "r1_products_to_so24"], tags={"flow": "R7"},
+        description="R7 - booked Rackbeat customer invoices to 24SO invoice orders (customers and products must be "
+        "linked; an invoice waits with the reason until they are).",
+    )  # fmt: skip
+    def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource):
+        ensure_tables(staging.db_path)
+        with so24.client() as client:
+            identity = current_identity(client, so24.identity_ids()[0])
+            outcome = er.invoices_to_so24(settings, client, staging.db_path, identity, run_id=context.run_id)
+        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+
+    return _asset
+
+
+def _require(report: ReadinessReport) -> None:
+    if not report.ok:
+        raise ConfigError("Rackbeat is not ready for the 24SO integration: " + "; ".join(report.problems))
+
+
+def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    assets = [_setup_asset(), *(_staging_asset(e) for e in STAGED)]
+    assets += [_to_rackbeat_asset(settings, name) for name in ENTITIES]
+    assets += [_to_so24_asset(settings, name) for name in ENTITIES if ENTITIES[name].to_so24_spec]
+    assets.append(_invoices_asset(settings))
+    return assets
+
+
+def _keys(*names: str) -> dg.AssetSelection:
+    return dg.AssetSelection.assets(*names)
+
+
+def build_jobs(settings: Settings) -> dict[str, AssetJob]:
+    r3_entities = {"product_categories": "product_groups"}
+    initial = [r3_entities.get(e, e) for e in settings.flows.R3.entities]
+    extraction = ["so24_categories", "so24_products", "so24_companies"]
+    to_rb = [f"{ENTITIES[n].flow_id.lower()}_{n}_to_rackbeat" for n in ENTITIES]
+    to_so24 = [f"{ENTITIES[n].flow_id.lower()}_{n}_to_so24" for n in ENTITIES if ENTITIES[n].to_so24_spec]
+    staged = [f"rackbeat_{e}" for e in ("product_groups", "products", "customers", "suppliers")]
+    return {
+        "rackbeat_entities_sync": dg.define_asset_job(
+            "rackbeat_entities_sync",
+            selection=_keys(SETUP, *extraction, *staged, *to_rb, *to_so24),
+            tags={FLOW_TAG: "R1"},
+            description="R1/R2: products, product groups, customers and suppliers in the configured directions.",
+        ),
+        "rackbeat_initial_sync": dg.define_asset_job(
+            "rackbeat_initial_sync",
+            selection=_keys(
+                SETUP, *extraction, *staged,
+                *[f"{ENTITIES[n].flow_id.lower()}_{n}_to_rackbeat" for n in ENTITIES if n in initial],
+            ),  # fmt: skip
+            tags={FLOW_TAG: "R3"},
+            description="R3: copy 24SO customers, suppliers, categories (as product groups) and products to Rackbeat, "
+            "once, after the readiness check passes.",
+        ),
+        "rackbeat_created_to_so24": dg.define_asset_job(
+            "rackbeat_created_to_so24",
+            selection=_keys(SETUP, "rackbeat_products", "rackbeat_customers", "rackbeat_suppliers",
+                            "rackbeat_invoices", *to_so24, "r7_invoices_to_so24"),  # fmt: skip
+            tags={FLOW_TAG: "R7"},
+            description="R7: products, customers, suppliers and invoices created in Rackbeat, to 24SO.",
+        ),
+    }
+
+
+def allowed_created(settings: Settings) -> set[str]:
+    """The R7 entities whose creation in Rackbeat goes to 24SO under the current settings."""
+    wanted = set(settings.flows.R7.entities)
+    allowed = {"invoices"} & wanted
+    allowed |= {e for e in ("products", "customers", "suppliers") if e in wanted and er.direction(settings, e) != "24so"}
+    return allowed
+
+
+def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.SensorDefinition]:
+    created_job = jobs["rackbeat_created_to_so24"]
+    initial_job = jobs["rackbeat_initial_sync"]
+    r7_on = settings.flows.R7.enabled
+
+    @dg.sensor(
+        name="rackbeat_created_events", job=created_job, minimum_interval_seconds=15,
+        default_status=dg.DefaultSensorStatus.RUNNING if r7_on else dg.DefaultSensorStatus.STOPPED,
+        description="R7: a created event in the webhook inbox starts one run (run_key = event id).",
+    )  # fmt: skip
+    def created_events(context: dg.SensorEvaluationContext, webhook_inbox: WebhookInboxResource):
+        inbox = webhook_inbox.inbox()
+        after = int(context.cursor or 0)
+        allowed = allowed_created(settings)
+        requests, done, last = [], [], after
+        for event in inbox.pending(after_seq=after, source="rackbeat"):
+            last = max(last, event.seq)
+            entity = CREATED_EVENTS.get(event.event)
+            if entity is None:
+                continue
+            done.append(event.event_id)
+            if entity in allowed:
+                requests.append(
+                    dg.RunRequest(run_key=event.event_id, tags={FLOW_TAG: "R7", "rackbeat/event": event.event})
+                )
+        inbox.mark_processed(done)
+        context.update_cursor(str(last))
+        if not requests:
+            return dg.SkipReason(f"no new created events for {sorted(allowed) or 'nothing (directions)'}")
+        return requests
+
+    @dg.sensor(
+        name="rackbeat_initial_sync_on_activation", job=initial_job, minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING if settings.flows.R3.enabled else dg.DefaultSensorStatus.STOPPED,
+        description="R3: starts the initial sync once when the flow is switched on.",
+    )  # fmt: skip
+    def initial_sync(context: dg.SensorEvaluationContext):
+        runs = context.instance.get_runs(filters=dg.RunsFilter(job_name=initial_job.name), limit=1)
+        if runs:
+            run = runs[0]
+            if run.status == dg.DagsterRunStatus.FAILURE:
+                return dg.SkipReason(
+                    f"the initial sync (run {run.run_id}) failed; fix what it names, then re-execute that run"
+                )
+            return dg.SkipReason(f"the initial sync has run (run {run.run_id}, {run.status.value})")
+        return dg.RunRequest(run_key="rackbeat_initial_sync", tags={FLOW_TAG: "R3"})
+
+    return [created_events, initial_sync]
+
+
+def build_rackbeat_entities_definitions(settings: Settings) -> dg.Definitions:
+    """R1/R2/R3/R7 and X6 for Rackbeat; merge with the main definitions (needs "so24" and "staging")."""
+    jobs = build_jobs(settings)
+    rb = settings.rackbeat
+    cadence = settings.so24.cadence_minutes
+    schedule = dg.ScheduleDefinition(
+        name="rackbeat_entities_schedule",
+        job=jobs["rackbeat_entities_sync"],
+        cron_schedule=f"*/{cadence} * * * *" if cadence < 60 else f"0 */{cadence // 60} * * *",
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if settings.flows.R1.enabled or settings.flows.R2.enabled
+        else dg.DefaultScheduleStatus.STOPPED,
+    )
+    return dg.Definitions(
+        assets=build_assets(settings),
+        asset_checks=[rackbeat_readiness],
+        jobs=list(jobs.values()),
+        schedules=[schedule],
+        sensors=build_sensors(settings, jobs),
+        resources={
+            "rackbeat": RackbeatResource(
+                base_url=rb.base_url,
+                token=dg.EnvVar("RACKBEAT_API_TOKEN"),
+                requests_per_minute=rb.requests_per_minute,
+                timeout=float(rb.timeout_seconds),
+                max_retries=rb.max_retries,
+            ),
+            "webhook_inbox": WebhookInboxResource(),
+        },
+    )

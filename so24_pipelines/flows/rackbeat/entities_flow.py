@@ -1,0 +1,240 @@
+"""R1/R2 (and R3, R7) as functions: map from staging, choose what goes where, load, remember.
+
+The mapping is the specs' (mapping/specs/rackbeat_*.yaml, applied by the mapping engine); this
+module only decides *which* mapped records go to the loader:
+
+- direction `24so`: every 24SO record goes to Rackbeat; the loader's hashes decide what changed.
+- direction `rackbeat`: every Rackbeat record goes to 24SO, likewise.
+- direction `both`: records on one side only are created on the other; for a linked pair the
+  side that changed wins and the hub's own writes are recognised when they come back
+  (entities_pairs), so nothing ping-pongs. A pair's write carries the source's change time
+  ("_changed", hash-only) so that a value that flips back and forth is still sent each time.
+
+Product numbers longer than Rackbeat's 25 characters are skipped with the reason before anything
+else, so they are reported on every run and never sent. Nothing here holds a staging connection
+while a target is called (the engine and the pair state read and close).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from so24_pipelines.flows.rackbeat import entities_pairs as pairs
+from so24_pipelines.flows.rackbeat.entities_specs import PRODUCT_NUMBER_MAX, EntitySpec
+from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import WriteLog
+from so24_pipelines.mapping.engine import map_records
+from so24_pipelines.mapping.spec import load_spec
+from so24_pipelines.staging.db import connect
+from so24_pipelines.sync import LoadReport, MappedRecord, Plan, Target, load
+
+Direction = Literal["24so", "rackbeat", "both"]
+Way = Literal["to_rackbeat", "to_so24"]
+
+
+@dataclass
+class Selection:
+    """What one direction of one entity sends this run, and what to remember after it is sent."""
+
+    records: list[MappedRecord] = field(default_factory=list)
+    # source key -> (side as sent, Rackbeat key if known): the pair baseline after a write
+    sent: dict[str, tuple[pairs.Side, str | None]] = field(default_factory=dict)
+    states: dict[str, pairs.PairState] = field(default_factory=dict)
+    in_sync: int = 0
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    flow: str
+    plan: Plan
+    report: LoadReport
+    in_sync: int = 0
+
+
+def guard_product_number(record: MappedRecord) -> MappedRecord:
+    """Skip a product whose number Rackbeat cannot hold, with the reason a user can act on."""
+    number = str(record.payload.get("number") or "")
+    if record.skip_reason or len(number) <= PRODUCT_NUMBER_MAX:
+        return record
+    return replace(
+        record,
+        payload={},
+        skip_reason=(
+            f"product {record.source_key}: product number {number!r} is {len(number)} characters; "
+            f"Rackbeat allows at most {PRODUCT_NUMBER_MAX} (shorten it in 24SO to sync it)"
+        ),
+    )
+
+
+def map_side(db_path: str | Path, spec_name: str, identity: str, params: dict[str, Any] | None = None) -> list[MappedRecord]:
+    records = map_records(db_path, load_spec(spec_name), identity, params or {})
+    if spec_name == "rackbeat_products_to_rackbeat":
+        records = [guard_product_number(r) for r in records]
+    return records
+
+
+def _side(record: MappedRecord) -> pairs.Side:
+    content = None if record.skip_reason else pairs.content_hash(record.payload)
+    return pairs.Side(content, pairs.parse_stamp(record.source_version))
+
+
+def _with_change(record: MappedRecord) -> MappedRecord:
+    return replace(record, payload={**record.payload, "_changed": record.source_version})
+
+
+def _links(db_path: str | Path, entity: EntitySpec, identity: str) -> dict[str, str | None]:
+    """Rackbeat key -> the 24SO id in its custom field (None when not linked)."""
+    if entity.rb_table is None:
+        return {}
+    key = "number"
+    with connect(db_path) as con:
+        rows = con.execute(
+            f"SELECT CAST({key} AS VARCHAR), so24_id FROM {entity.rb_table} WHERE identity = ?",  # noqa: S608
+            [identity],
+        ).fetchall()
+    return {str(number): (str(so24_id).strip() or None) if so24_id else None for number, so24_id in rows}
+
+
+def select(
+    db_path: str | Path, entity: EntitySpec, identity: str, direction: Direction, way: Way
+) -> Selection:
+    """The records `way` sends for `entity` under `direction` (see the module docstring)."""
+    if way == "to_rackbeat":
+        ours = map_side(db_path, entity.to_rackbeat_spec, identity)
+        if direction != "both" or entity.to_so24_spec is None:
+            return Selection(records=ours, sent={r.source_key: (_side(r), None) for r in ours})
+        theirs = map_side(db_path, entity.to_so24_spec, identity)
+    else:
+        if entity.to_so24_spec is None:
+            return Selection()
+        ours = map_side(db_path, entity.to_so24_spec, identity)
+        if direction != "both":
+            return Selection(records=ours, sent={r.source_key: (_side(r), r.source_key) for r in ours})
+        theirs = map_side(db_path, entity.to_rackbeat_spec, identity)
+    so24_records, rb_records = (ours, theirs) if way == "to_rackbeat" else (theirs, ours)
+    return _both(db_path, entity, identity, way, so24_records, rb_records)
+
+
+def _both(
+    db_path: str | Path,
+    entity: EntitySpec,
+    identity: str,
+    way: Way,
+    so24_records: list[MappedRecord],
+    rb_records: list[MappedRecord],
+) -> Selection:
+    so24_by_id = {r.source_key: r for r in so24_records}
+    links = _links(db_path, entity, identity)
+    holders: dict[str, list[str]] = {}
+    for number, so24_id in links.items():
+        if so24_id:
+            holders.setdefault(so24_id, []).append(number)
+    states = pairs.read_states(db_path, entity.name)
+    out = Selection()
+    paired_rb: set[str] = set()
+    for rb_record in rb_records:
+        so24_id = links.get(rb_record.source_key)
+        so24_record = so24_by_id.get(so24_id) if so24_id else None
+        if so24_record is None:
+            if way == "to_so24":
+                out.records.append(rb_record)
+                out.sent[rb_record.source_key] = (_side(rb_record), rb_record.source_key)
+            continue
+        paired_rb.add(rb_record.source_key)
+        if len(holders.get(so24_id, [])) > 1:
+            if way == "to_so24":
+                numbers = ", ".join(sorted(holders[so24_id]))
+                out.records.append(
+                    replace(
+                        rb_record,
+                        payload={},
+                        skip_reason=f"Rackbeat records {numbers} all hold 24SO id {so24_id}; clear the field on all but one",
+                    )
+                )
+            continue
+        _decide_pair(out, way, so24_record, rb_record, states.get(so24_record.source_key))
+    if way == "to_rackbeat":
+        linked = {links[n] for n in paired_rb if links.get(n)}
+        for record in so24_records:
+            if record.source_key not in linked:
+                out.records.append(record)
+                out.sent[record.source_key] = (_side(record), None)
+    return out
+
+
+def _decide_pair(
+    out: Selection, way: Way, so24_record: MappedRecord, rb_record: MappedRecord, state: pairs.PairState | None
+) -> None:
+    so24_side, rb_side = _side(so24_record), _side(rb_record)
+    decision, kept = pairs.decide(so24_side, rb_side, state, rb_record.source_key)
+    if decision == "none":
+        out.in_sync += 1
+        if kept is not None:
+            out.states[so24_record.source_key] = kept
+        mine = so24_record if way == "to_rackbeat" else rb_record
+        if mine.skip_reason:
+            out.records.append(mine)
+        return
+    if decision != way:
+        return
+    if way == "to_rackbeat":
+        out.records.append(_with_change(so24_record) if not so24_record.skip_reason else so24_record)
+        out.sent[so24_record.source_key] = (so24_side, rb_record.source_key)
+    else:
+        out.records.append(_with_change(rb_record) if not rb_record.skip_reason else rb_record)
+        out.sent[rb_record.source_key] = (rb_side, rb_record.source_key)
+
+
+def run(
+    db_path: str | Path,
+    entity: EntitySpec,
+    way: Way,
+    selection: Selection,
+    target: Target,
+    *,
+    run_id: str,
+    dry_run: bool,
+    track_pairs: bool,
+    claim_ttl: timedelta,
+    max_workers: int = 4,
+) -> FlowResult:
+    """Load the selection and, unless dry, remember the pair baselines of what was written."""
+    flow = entity.to_rackbeat_flow if way == "to_rackbeat" else entity.to_so24_flow
+    source = "so24" if way == "to_rackbeat" else "rackbeat"
+    the_plan, report = load(
+        db_path,
+        flow,
+        selection.records,
+        target,
+        run_id=run_id,
+        dry_run=dry_run,
+        max_workers=max_workers,
+        claim_ttl=claim_ttl,
+        source_system=source,
+    )
+    if not dry_run and track_pairs:
+        states = dict(selection.states)
+        if isinstance(target, WriteLog):
+            states.update(_after_writes(way, selection, target))
+        pairs.write_states(db_path, entity.name, states)
+    return FlowResult(flow, the_plan, report, selection.in_sync)
+
+
+def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pairs.PairState]:
+    states: dict[str, pairs.PairState] = {}
+    for source_key, (target_key, stamp) in log.written.items():
+        side, rb_key = selection.sent.get(source_key, (None, None))
+        if side is None or side.hash is None:
+            continue
+        if way == "to_rackbeat":
+            states[source_key] = pairs.after_write("so24", side, stamp, rb_key or target_key)
+        else:
+            states[target_key] = pairs.after_write("rb", side, stamp, source_key)
+    return states
+
+
+def only(records: Iterable[MappedRecord], keep: Callable[[MappedRecord], bool]) -> list[MappedRecord]:
+    return [r for r in records if keep(r)]

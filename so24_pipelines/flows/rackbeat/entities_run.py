@@ -1,0 +1,154 @@
+"""One asset's worth of work for R1/R2/R3/R7, without Dagster: the assets are thin shells over this.
+
+Which direction an entity goes is read from the settings at run time of the asset:
+- R1 products, R2 customers/suppliers: `24so`, `rackbeat` or `both`;
+- product groups follow products (24SO categories -> Rackbeat groups; 24SO has no call to create
+  categories, so a group made in Rackbeat cannot go the other way);
+- R3 (initial sync) sends 24SO -> Rackbeat whatever the direction, once;
+- R7 (created in Rackbeat) sends Rackbeat -> 24SO only where the direction allows it, and
+  invoices whenever "invoices" is among flows.R7.entities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.flows.rackbeat import entities_flow as ef
+from so24_pipelines.flows.rackbeat.entities_invoices import load_invoices
+from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES, EntitySpec
+from so24_pipelines.flows.rackbeat.entities_staging import stage
+from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
+    RackbeatParties,
+    RackbeatProductGroups,
+    RackbeatProducts,
+)
+from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Companies, So24Products
+from so24_pipelines.flows.rackbeat.readiness import ReadinessReport
+from so24_pipelines.settings import Settings
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL
+
+# Rackbeat's guide says "Norsk"; 24SO stores an invoice language code.
+LANGUAGE_CODES = {"norsk": "NO", "norwegian": "NO", "bokmål": "NO", "svenska": "SE", "swedish": "SE",
+                  "dansk": "DK", "danish": "DK", "english": "EN", "engelsk": "EN", "suomi": "FI", "finnish": "FI"}
+
+
+def so24_language(setting: str) -> str:
+    """The 24SO InvoiceLanguage for the configured language (a code is passed through)."""
+    return LANGUAGE_CODES.get(setting.strip().casefold(), setting.strip().upper())
+
+
+def direction(settings: Settings, entity: str) -> ef.Direction:
+    if entity in ("products", "product_groups"):
+        return settings.flows.R1.products
+    return getattr(settings.flows.R2, entity)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an asset reports: the result of a load, or why nothing was loaded."""
+
+    result: ef.FlowResult | None
+    idle_reason: str | None = None
+
+
+def to_rackbeat(
+    settings: Settings,
+    rackbeat: RackbeatClient,
+    db_path: str | Path,
+    entity: EntitySpec,
+    identity: str,
+    readiness: ReadinessReport,
+    *,
+    run_id: str,
+    initial: bool,
+    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+) -> Outcome:
+    """24SO -> Rackbeat for one entity (R1/R2, or R3 when `initial`)."""
+    flow_id = "R3" if initial else entity.flow_id
+    way_allowed = direction(settings, entity.name) in ("24so", "both")
+    if initial and entity.name.replace("product_groups", "product_categories") not in settings.flows.R3.entities:
+        return Outcome(None, f"R3 is set not to copy {entity.name}")
+    if not initial and not way_allowed:
+        return Outcome(None, f"direction is {direction(settings, entity.name)!r}: 24SO does not send {entity.name}")
+    mode: ef.Direction = "both" if direction(settings, entity.name) == "both" else "24so"
+    selection = ef.select(db_path, entity, identity, mode, "to_rackbeat")
+    target = _rackbeat_target(rackbeat, entity, readiness)
+    result = ef.run(
+        db_path, entity, "to_rackbeat", selection, target,
+        run_id=run_id, dry_run=settings.flow(flow_id).dry_run, track_pairs=mode == "both", claim_ttl=claim_ttl,
+    )  # fmt: skip
+    return Outcome(result)
+
+
+def to_so24(
+    settings: Settings,
+    rackbeat: RackbeatClient,
+    so24: So24Client,
+    db_path: str | Path,
+    entity: EntitySpec,
+    identity: str,
+    readiness: ReadinessReport,
+    *,
+    run_id: str,
+    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+) -> Outcome:
+    """Rackbeat -> 24SO for one entity (R1/R2 direction rackbeat/both; R7's created records)."""
+    chosen = direction(settings, entity.name)
+    if chosen == "24so":
+        return Outcome(None, f"direction is '24so': Rackbeat does not send {entity.name}")
+    selection = ef.select(db_path, entity, identity, chosen, "to_so24")
+    target = _so24_target(settings, rackbeat, so24, entity, readiness)
+    dry = settings.flow(entity.flow_id).dry_run
+    result = ef.run(
+        db_path, entity, "to_so24", selection, target,
+        run_id=run_id, dry_run=dry, track_pairs=chosen == "both", claim_ttl=claim_ttl, max_workers=1,
+    )  # fmt: skip
+    if not dry and (result.report.created or result.report.resolved) and entity.rb_resource:
+        # The new 24SO ids were written into Rackbeat's fields: stage them now, so what reads the
+        # links next (R7 invoices, R4 orders) sees them without waiting for the next tick.
+        stage(rackbeat, db_path, entity.rb_resource, identity)
+    return Outcome(result)
+
+
+def invoices_to_so24(
+    settings: Settings, so24: So24Client, db_path: str | Path, identity: str, *, run_id: str,
+    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+) -> Outcome:  # fmt: skip
+    if "invoices" not in settings.flows.R7.entities:
+        return Outcome(None, "flows.R7.entities does not include invoices")
+    result = load_invoices(so24, db_path, identity, run_id=run_id, dry_run=settings.flows.R7.dry_run, claim_ttl=claim_ttl)
+    return Outcome(result)
+
+
+def _rackbeat_target(
+    client: RackbeatClient, entity: EntitySpec, readiness: ReadinessReport
+) -> RackbeatProductGroups | RackbeatProducts | RackbeatParties:
+    if entity.name == "product_groups":
+        return RackbeatProductGroups(client)
+    if entity.name == "products":
+        return RackbeatProducts(client, readiness.field_id("products"))
+    return RackbeatParties(client, entity.name, readiness.field_id(entity.name))
+
+
+def _so24_target(
+    settings: Settings, rackbeat: RackbeatClient, so24: So24Client, entity: EntitySpec, readiness: ReadinessReport
+) -> So24Products | So24Companies:
+    if entity.name == "products":
+        return So24Products(so24, rackbeat, readiness.field_id("products"))
+    r2 = settings.flows.R2
+    return So24Companies(
+        so24, rackbeat, entity.name, readiness.field_id(entity.name),
+        currency=r2.currency, language=so24_language(r2.language),
+    )  # fmt: skip
+
+
+def entity(name: str) -> EntitySpec:
+    return ENTITIES[name]
+
+
+Way = Literal["to_rackbeat", "to_so24"]

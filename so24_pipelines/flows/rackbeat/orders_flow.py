@@ -1,0 +1,86 @@
+"""R4 (and R9) end to end: readiness, mapping, one load through the shared loader.
+
+Kept free of Dagster so the same call runs from an asset, a job, a test or a benchmark. The
+readiness check runs first, every time: without customer group 1, a payment term or the custom
+fields, every create would fail one by one with Rackbeat's error; with the check the run stops
+once, naming what to create. A dry run only reads (no field is created, nothing is written) and
+returns the plan for the preview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.flows.rackbeat.orders_mapping import FLOW, map_orders
+from so24_pipelines.flows.rackbeat.orders_target import ORDER_FIELD, RackbeatOrderTarget
+from so24_pipelines.flows.rackbeat.readiness import (
+    HUB_FIELDS,
+    ReadinessReport,
+    check_readiness,
+    require_ready,
+)
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL, LoadReport, Plan, failed_keys, load
+
+ORDER_FIELDS = {**HUB_FIELDS, ORDER_FIELD[0]: ORDER_FIELD[1]}
+
+
+@dataclass(frozen=True)
+class OrdersRun:
+    plan: Plan
+    report: LoadReport
+    readiness: ReadinessReport
+
+
+def readiness_for_orders(client: RackbeatClient, *, dry_run: bool) -> ReadinessReport:
+    """require_ready with the order field too; a dry run checks without creating fields or failing."""
+    if dry_run:
+        return check_readiness(client, ensure_fields=False, fields=ORDER_FIELDS)
+    return require_ready(client, fields=ORDER_FIELDS)
+
+
+def run_orders(
+    db_path: str | Path,
+    client: RackbeatClient,
+    *,
+    so24_status: str,
+    rackbeat_status: str,
+    run_id: str,
+    dry_run: bool = False,
+    only: Sequence[str] | None = None,
+    max_workers: int = 4,
+    batch_size: int = 100,
+    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+) -> OrdersRun:
+    """Send every staged order that reached `so24_status` (or only the `only` loader keys) to Rackbeat."""
+    readiness = readiness_for_orders(client, dry_run=dry_run)
+    records = map_orders(
+        db_path,
+        so24_status=so24_status,
+        rackbeat_status=rackbeat_status,
+        open_keys=failed_keys(db_path, FLOW),
+        only=only,
+    )
+    target = RackbeatOrderTarget(
+        client,
+        db_path,
+        order_field_id=readiness.field_ids.get("orders", 0),
+        customer_field_id=readiness.field_ids.get("customers", 0),
+        status=rackbeat_status,  # type: ignore[arg-type]
+    )
+    plan, report = load(
+        db_path,
+        FLOW,
+        records,
+        target,
+        run_id=run_id,
+        dry_run=dry_run,
+        max_workers=max_workers,
+        batch_size=batch_size,
+        claim_ttl=claim_ttl,
+        source_system="so24",
+    )
+    return OrdersRun(plan, report, readiness)

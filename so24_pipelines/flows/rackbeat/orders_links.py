@@ -1,0 +1,72 @@
+"""Which 24SO order a Rackbeat order came from, if any ("born in 24SO", the R5/R6 gate).
+
+R4 creates every order it sends under the loader's flow "R4" with source key
+"<identity>:<24SO order id>" and target key = the Rackbeat order number, and it writes the 24SO
+order id into the order's custom field "24so order id". The id map answers first (local, and it
+carries the 24SO company the order belongs to); the custom field answers for a create the id map
+has not confirmed yet (a crash right after the create), through the id map row's business key.
+An order with neither was created in Rackbeat, and R5/R6 leave it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from so24_pipelines.flows.rackbeat.orders_target import field_value
+from so24_pipelines.staging.db import connect
+from so24_pipelines.sync.schema import sync_schema_exists
+
+R4_FLOW = "R4"
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    identity: str
+    so24_order_id: int
+
+    @property
+    def source_key(self) -> str:
+        return f"{self.identity}:{self.so24_order_id}"
+
+
+def source_key(identity: str, order_id: int) -> str:
+    """The R4 source key of a 24SO order (also used by R5 and R6 for the same order)."""
+    return f"{identity}:{int(order_id)}"
+
+
+def parse_source_key(key: str) -> OrderLink:
+    identity, _, order_id = key.rpartition(":")
+    return OrderLink(identity, int(order_id))
+
+
+def _by_target(con: duckdb.DuckDBPyConnection, number: int) -> str | None:
+    rows = con.execute(
+        "SELECT source_key FROM sync.id_map WHERE flow = ? AND target_key = ? ORDER BY updated_at DESC LIMIT 1",
+        [R4_FLOW, str(int(number))],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _by_business_key(con: duckdb.DuckDBPyConnection, business_key: str) -> str | None:
+    rows = con.execute(
+        "SELECT source_key FROM sync.id_map WHERE flow = ? AND business_key = ? ORDER BY updated_at DESC LIMIT 1",
+        [R4_FLOW, business_key],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def so24_order_of(db_path: str | Path, order: Mapping[str, Any], order_field_id: int) -> OrderLink | None:
+    """The 24SO order behind a Rackbeat order (read with field values), or None if not from 24SO."""
+    held = field_value(order, order_field_id)
+    with connect(db_path) as con:
+        if not sync_schema_exists(con):
+            return None
+        key = _by_target(con, int(order["number"]))
+        if key is None and held:
+            key = _by_business_key(con, held)
+    return parse_source_key(key) if key else None
