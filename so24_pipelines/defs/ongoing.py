@@ -16,6 +16,8 @@ serialised, and the O-flows also share the staging file's write lock.
 
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -27,6 +29,7 @@ from so24_pipelines.flows.ongoing.articles import sync_articles
 from so24_pipelines.flows.ongoing.identity import paired_identity, use_paired_identity
 from so24_pipelines.flows.ongoing.order_status import IMPORT_FLOW, StatusOptions, sync_order_status
 from so24_pipelines.flows.ongoing.orders import sync_orders
+from so24_pipelines.flows.ongoing.run import FlowRun
 from so24_pipelines.flows.ongoing.stock import sync_stock
 from so24_pipelines.flows.ongoing.suppliers import sync_suppliers
 from so24_pipelines.mapping import load_spec, spec_markdown
@@ -66,22 +69,33 @@ ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], 
     ),
 }
 
-Body = Callable[[dg.AssetExecutionContext, OngoingResource, So24Resource, StagingResource, str], list]
+@dataclass(frozen=True)
+class _Step:
+    """What a flow body needs from the asset's context and resources."""
+
+    run_id: str
+    ongoing: OngoingResource
+    so24: So24Resource
+    db_path: Path
+    identity: str
+
+
+Body = Callable[[_Step], list[FlowRun]]
 
 
 def _o1(settings: Settings) -> Body:
-    def body(context, ongoing, so24, staging, identity):
-        with ongoing.client() as wms:
-            return [sync_articles(staging.db_path, wms, identity, run_id=context.run_id,
+    def body(step: _Step) -> list[FlowRun]:
+        with step.ongoing.client() as wms:
+            return [sync_articles(step.db_path, wms, step.identity, run_id=step.run_id,
                                   dry_run=settings.flow("O1").dry_run)]
     return body
 
 
 def _o2(settings: Settings) -> Body:
-    def body(context, ongoing, so24, staging, identity):
-        with ongoing.client() as wms:
-            return [sync_orders(staging.db_path, wms, identity, so24_status=settings.flows.O2.so24_status,
-                                run_id=context.run_id, dry_run=settings.flow("O2").dry_run)]
+    def body(step: _Step) -> list[FlowRun]:
+        with step.ongoing.client() as wms:
+            return [sync_orders(step.db_path, wms, step.identity, so24_status=settings.flows.O2.so24_status,
+                                run_id=step.run_id, dry_run=settings.flow("O2").dry_run)]
     return body
 
 
@@ -93,28 +107,28 @@ def _o3(settings: Settings) -> Body:
         import_status=o3.import_status,
     )
 
-    def body(context, ongoing, so24, staging, identity):
-        with ongoing.client() as wms, so24.client() as client:
-            use_paired_identity(client, identity, so24.identities)
-            return sync_order_status(staging.db_path, wms, client, identity, options,
-                                     run_id=context.run_id, dry_run=o3.dry_run)
+    def body(step: _Step) -> list[FlowRun]:
+        with step.ongoing.client() as wms, step.so24.client() as client:
+            use_paired_identity(client, step.identity, step.so24.identities)
+            return sync_order_status(step.db_path, wms, client, step.identity, options,
+                                     run_id=step.run_id, dry_run=o3.dry_run)
     return body
 
 
 def _o4(settings: Settings) -> Body:
-    def body(context, ongoing, so24, staging, identity):
-        with ongoing.client() as wms:
-            return [sync_suppliers(staging.db_path, wms, identity, run_id=context.run_id,
+    def body(step: _Step) -> list[FlowRun]:
+        with step.ongoing.client() as wms:
+            return [sync_suppliers(step.db_path, wms, step.identity, run_id=step.run_id,
                                    dry_run=settings.flow("O4").dry_run)]
     return body
 
 
 def _o5(settings: Settings) -> Body:
-    def body(context, ongoing, so24, staging, identity):
-        with ongoing.client() as wms, so24.client() as client:
-            use_paired_identity(client, identity, so24.identities)
-            return [sync_stock(staging.db_path, wms, client, identity, stock_kind=settings.flows.O5.stock_kind,
-                               run_id=context.run_id, dry_run=settings.flow("O5").dry_run)]
+    def body(step: _Step) -> list[FlowRun]:
+        with step.ongoing.client() as wms, step.so24.client() as client:
+            use_paired_identity(client, step.identity, step.so24.identities)
+            return [sync_stock(step.db_path, wms, client, step.identity, stock_kind=settings.flows.O5.stock_kind,
+                               run_id=step.run_id, dry_run=settings.flow("O5").dry_run)]
     return body
 
 
@@ -152,7 +166,7 @@ def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
             context.log.warning("%s is switched off in so24.yaml; nothing done", flow)
             return switched_off(flow)
         identity = paired_identity(staging.db_path, so24.identities)
-        runs = run_body(context, ongoing, so24, staging, identity)
+        runs = run_body(_Step(context.run.run_id, ongoing, so24, staging.db_path, identity))
         for run in runs:
             context.log.info("%s%s: %s", run.flow, " (dry run)" if run.dry_run else "", run.plan.counts)
         return dg.MaterializeResult(metadata=flow_metadata(runs))

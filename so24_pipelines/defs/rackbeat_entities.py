@@ -19,13 +19,14 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.connectors.errors import ConfigError
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource, WebhookInboxResource
+from so24_pipelines.defs.rackbeat_orders import InboxResource
+from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.extraction.so24_run import current_identity
 from so24_pipelines.flows.rackbeat import entities_run as er
 from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
 from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
+from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
 from so24_pipelines.flows.rackbeat.readiness import ReadinessReport, check_readiness
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect, transaction
@@ -44,13 +45,6 @@ IDENTITY_STATE = "rackbeat/so24_identity"
 SO24_UPSTREAM = {"products": "so24_products", "customers": "so24_companies", "suppliers": "so24_companies",
                  "product_groups": "so24_categories"}  # fmt: skip
 STAGED = ("product_groups", "products", "customers", "suppliers", "invoices")
-CREATED_EVENTS = {
-    "product.created": "products",
-    "customer.created": "customers",
-    "supplier.created": "suppliers",
-    "customer_invoice.created": "invoices",
-    "customer_invoice.booked": "invoices",
-}
 
 
 def so24_identity(so24: So24Resource, db_path: str) -> str:
@@ -168,12 +162,9 @@ def _to_rackbeat_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
         identity = so24_identity(so24, str(staging.db_path))
         initial = context.run.tags.get(FLOW_TAG) == "R3"
         with rackbeat.client() as client:
-            readiness = check_readiness(client, ensure_fields=True)
-            _require(readiness)
             outcome = er.to_rackbeat(
-                settings, client, staging.db_path, entity, identity, readiness,
-                run_id=context.run_id, initial=initial,
-            )  # fmt: skip
+                settings, client, staging.db_path, entity, identity, run_id=context.run.run_id, initial=initial
+            )
         return dg.MaterializeResult(metadata=_result_metadata(outcome))
 
     return _asset
@@ -195,11 +186,7 @@ def _to_so24_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
         ensure_tables(staging.db_path)
         with rackbeat.client() as rb, so24.client() as client:
             identity = current_identity(client, so24.identity_ids()[0])
-            readiness = check_readiness(rb, ensure_fields=True)
-            _require(readiness)
-            outcome = er.to_so24(
-                settings, rb, client, staging.db_path, entity, identity, readiness, run_id=context.run_id
-            )
+            outcome = er.to_so24(settings, rb, client, staging.db_path, entity, identity, run_id=context.run.run_id)
         return dg.MaterializeResult(metadata=_result_metadata(outcome))
 
     return _asset
@@ -216,15 +203,10 @@ def _invoices_asset(settings: Settings) -> dg.AssetsDefinition:
         ensure_tables(staging.db_path)
         with so24.client() as client:
             identity = current_identity(client, so24.identity_ids()[0])
-            outcome = er.invoices_to_so24(settings, client, staging.db_path, identity, run_id=context.run_id)
+            outcome = er.invoices_to_so24(settings, client, staging.db_path, identity, run_id=context.run.run_id)
         return dg.MaterializeResult(metadata=_result_metadata(outcome))
 
     return _asset
-
-
-def _require(report: ReadinessReport) -> None:
-    if not report.ok:
-        raise ConfigError("Rackbeat is not ready for the 24SO integration: " + "; ".join(report.problems))
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -291,12 +273,12 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
         default_status=dg.DefaultSensorStatus.RUNNING if r7_on else dg.DefaultSensorStatus.STOPPED,
         description="R7: a created event in the webhook inbox starts one run (run_key = event id).",
     )  # fmt: skip
-    def created_events(context: dg.SensorEvaluationContext, webhook_inbox: WebhookInboxResource):
-        inbox = webhook_inbox.inbox()
+    def created_events(context: dg.SensorEvaluationContext, inbox: InboxResource):
+        events = inbox.open()
         after = int(context.cursor or 0)
         allowed = allowed_created(settings)
         requests, done, last = [], [], after
-        for event in inbox.pending(after_seq=after, source="rackbeat"):
+        for event in events.pending(after_seq=after, source="rackbeat"):
             last = max(last, event.seq)
             entity = CREATED_EVENTS.get(event.event)
             if entity is None:
@@ -306,7 +288,7 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
                 requests.append(
                     dg.RunRequest(run_key=event.event_id, tags={FLOW_TAG: "R7", "rackbeat/event": event.event})
                 )
-        inbox.mark_processed(done)
+        events.mark_processed(done)
         context.update_cursor(str(last))
         if not requests:
             return dg.SkipReason(f"no new created events for {sorted(allowed) or 'nothing (directions)'}")
@@ -332,7 +314,8 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
 
 
 def build_rackbeat_entities_definitions(settings: Settings) -> dg.Definitions:
-    """R1/R2/R3/R7 and X6 for Rackbeat; merge with the main definitions (needs "so24" and "staging")."""
+    """R1/R2/R3/R7 and X6 for Rackbeat; merge with the main definitions ("so24", "staging") and the
+    order definitions ("inbox", the webhook inbox the R7 sensor reads)."""
     jobs = build_jobs(settings)
     rb = settings.rackbeat
     cadence = settings.so24.cadence_minutes
@@ -358,6 +341,5 @@ def build_rackbeat_entities_definitions(settings: Settings) -> dg.Definitions:
                 timeout=float(rb.timeout_seconds),
                 max_retries=rb.max_retries,
             ),
-            "webhook_inbox": WebhookInboxResource(),
         },
     )

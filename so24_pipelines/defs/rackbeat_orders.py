@@ -9,6 +9,8 @@
   the order's state now).
 - R8 `rackbeat_stock_events` sensor: a product's `inventory.changed` events wait until it has been
   quiet for `debounce_seconds`, then one `rackbeat_stock` run writes the latest figures.
+- `rackbeat_changes_poll` sensor: every minute, orders and products changed in Rackbeat are added
+  to the inbox as events too (a lost webhook, or a second booking whose body equals the first's).
 - `rackbeat_order_events_retry` schedule: every 15 minutes, records that failed and events whose
   run never finished are tried again (X5).
 - R9 `rackbeat_fetch_order` job: launched by hand with `{order_id}` (and optionally `identity`).
@@ -23,18 +25,21 @@ prerequisite fails the run once with what to create. A flow's `dry_run` setting 
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 
-from so24_pipelines.connectors.errors import ConfigError
+from so24_pipelines.connectors.errors import AuthError, ConfigError
 from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24_automation import cron_for
 from so24_pipelines.flows.rackbeat import order_edits, shipped, stock_events
 from so24_pipelines.flows.rackbeat.manual_fetch import fetch_order
 from so24_pipelines.flows.rackbeat.orders_flow import readiness_for_orders, run_orders
+from so24_pipelines.flows.rackbeat.orders_poll import poll_changes
 from so24_pipelines.flows.rackbeat.orders_so24 import Loaded
 from so24_pipelines.flows.rackbeat.orders_webhooks import (
     BOOKED,
@@ -104,11 +109,18 @@ def _loaded_metadata(loaded: Loaded, dry_run: bool) -> dict:
     }
 
 
-def _ready(client, dry_run: bool):
+@contextmanager
+def _told_to_user() -> Iterator[None]:
+    """A setting or prerequisite problem fails the run once with its message (no retries)."""
     try:
-        return readiness_for_orders(client, dry_run=dry_run)
-    except ConfigError as exc:
+        yield
+    except (ConfigError, AuthError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+def _ready(client, dry_run: bool):
+    with _told_to_user():
+        return readiness_for_orders(client, dry_run=dry_run)
 
 
 def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
@@ -131,7 +143,7 @@ def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
     def rackbeat_orders(
         context: dg.AssetExecutionContext, rackbeat: RackbeatResource, staging: StagingResource
     ) -> dg.MaterializeResult:
-        with rackbeat.client() as client:
+        with _told_to_user(), rackbeat.client() as client:
             _ready(client, r4.dry_run)
             run = run_orders(
                 staging.db_path,
@@ -190,7 +202,7 @@ def _order_op(name: str, flow: str, settings: Settings) -> dg.OpDefinition:
         staging: StagingResource,
         inbox: InboxResource,
     ) -> dg.Output[None]:
-        with rackbeat.client() as rb, so24.client() as client:
+        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = dict(_ready(rb, dry_run).field_ids)
             loaded = _run_order_flow(
                 flow, staging, rb, client, config.order_numbers, ids, context.run.run_id, dry_run
@@ -216,7 +228,7 @@ def _stock_op(settings: Settings) -> dg.OpDefinition:
         staging: StagingResource,
         inbox: InboxResource,
     ) -> dg.Output[None]:
-        with rackbeat.client() as rb, so24.client() as client:
+        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = _ready(rb, dry_run).field_ids
             loaded = stock_events.run_stock(
                 staging.db_path, rb, client, config.product_numbers,
@@ -242,7 +254,7 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
         so24: So24Resource,
         staging: StagingResource,
     ) -> dg.Output[None]:
-        with rackbeat.client() as rb, so24.client() as client:
+        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
             _ready(rb, r9.dry_run)
             run = fetch_order(
                 staging.db_path, client, rb, config.order_id, identity=config.identity,
@@ -383,6 +395,26 @@ def _stock_sensor(settings: Settings, stock_job: dg.JobDefinition):
     return rackbeat_stock_events
 
 
+def _poll_sensor(settings: Settings):
+    events = tuple(
+        e for e, f in ((BOOKED, "R6"), (SHIPPED, "R5"), (INVENTORY, "R8")) if settings.flow(f).enabled
+    )
+    on = dg.DefaultSensorStatus.RUNNING if events else dg.DefaultSensorStatus.STOPPED
+
+    @dg.sensor(name="rackbeat_changes_poll", minimum_interval_seconds=60, default_status=on)
+    def rackbeat_changes_poll(
+        context: dg.SensorEvaluationContext, rackbeat: RackbeatResource, inbox: InboxResource
+    ) -> dg.SkipReason:
+        """Changed Rackbeat orders and products polled into the inbox (see flows/rackbeat/orders_poll.py)."""
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        with rackbeat.client() as client:
+            cursor, added = poll_changes(client, inbox.open(), cursor, events)
+        context.update_cursor(json.dumps(cursor, sort_keys=True))
+        return dg.SkipReason(f"{added} change(s) added to the inbox; the event sensors take them from there")
+
+    return rackbeat_changes_poll
+
+
 def _sweep_op(settings: Settings) -> dg.OpDefinition:
     flows = {f: settings.flow(f) for f in ("R5", "R6", "R8")}
 
@@ -400,7 +432,7 @@ def _sweep_op(settings: Settings) -> dg.OpDefinition:
             timespec="microseconds"
         )
         metadata: dict = {}
-        with rackbeat.client() as rb, so24.client() as client:
+        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = _ready(rb, any(f.dry_run for f in flows.values())).field_ids
             for flow, event in (("R5", SHIPPED), ("R6", BOOKED)):
                 if not flows[flow].enabled:
@@ -505,6 +537,10 @@ def build_rackbeat_orders_definitions(settings: Settings) -> dg.Definitions:
         assets=[orders_asset],
         jobs=[orders_job, shipped_job, booked_job, stock_job, fetch_job, sweep_job, register_job],
         schedules=[orders_schedule, sweep_schedule],
-        sensors=[_events_sensor(settings, shipped_job, booked_job), _stock_sensor(settings, stock_job)],
+        sensors=[
+            _events_sensor(settings, shipped_job, booked_job),
+            _stock_sensor(settings, stock_job),
+            _poll_sensor(settings),
+        ],
         resources={"inbox": InboxResource(path=str(default_inbox_path()))},
     )

@@ -15,7 +15,6 @@ import dagster as dg
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import DEFAULT_BASE_URL, RackbeatClient
 from so24_pipelines.connectors.rackbeat.base import DEFAULT_REQUESTS_PER_MINUTE
-from so24_pipelines.webhooks.inbox import Inbox, default_inbox_path
 
 
 class RackbeatResource(dg.ConfigurableResource):
@@ -43,11 +42,3 @@ class RackbeatResource(dg.ConfigurableResource):
         finally:
             client.close()
 
-
-class WebhookInboxResource(dg.ConfigurableResource):
-    """The SQLite inbox the webhook receiver fills; sensors read it (default: $DAGSTER_HOME/so24_inbox.sqlite)."""
-
-    path: str | None = None
-
-    def inbox(self) -> Inbox:
-        return Inbox(self.path or default_inbox_path())

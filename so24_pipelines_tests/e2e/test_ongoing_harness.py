@@ -31,9 +31,11 @@ def o_settings(monkeypatch: pytest.MonkeyPatch, flows: dict[str, dict[str, Any]]
     return Settings.model_validate({"flows": flows or {}})
 
 
-def o_resources(sandbox: SandboxProcess, db: Path, **ongoing: Any) -> dict[str, Any]:
+def o_resources(
+    sandbox: SandboxProcess, db: Path, *, so24: dict[str, Any] | None = None, **ongoing: Any
+) -> dict[str, Any]:
     """so24 + staging (as the 24SO e2e tests use them) + ongoing with fast retries for tests."""
-    res = resources(sandbox, db)
+    res = resources(sandbox, db, **(so24 or {}))
     creds = sandbox.control("GET", "ongoing/credentials").json()
     options = {"requests_per_second": 1000.0, "backoff_seconds": 0.02, "max_retries": 8, **ongoing}
     res["ongoing"] = OngoingResource(
@@ -46,7 +48,7 @@ def o_resources(sandbox: SandboxProcess, db: Path, **ongoing: Any) -> dict[str, 
 def extract(res: dict[str, Any]) -> dg.ExecuteInProcessResult:
     """E1, E3, E4 (products, companies, orders with rows): what the O-flows read."""
     assets = [a for a in EXTRACT_ASSETS if a.node_def.name in NEEDED_EXTRACTS]
-    result = dg.materialize(assets, resources=res, instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(assets, resources=res)
     assert result.success
     return result
 
@@ -55,7 +57,7 @@ def run(settings: Settings, res: dict[str, Any], *keys: str, expect_success: boo
     """Materialize the given Ongoing assets (in dependency order) with these settings."""
     result = dg.materialize(
         build_ongoing_assets(settings), selection=list(keys), resources=res,
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        raise_on_error=False,
     )
     if expect_success:
         assert result.success, [e.message for e in result.all_events if e.is_failure]

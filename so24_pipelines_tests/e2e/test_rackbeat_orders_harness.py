@@ -55,6 +55,11 @@ def order_settings(monkeypatch: pytest.MonkeyPatch, **flows: dict[str, Any]) -> 
     return Settings.model_validate({"flows": {f: {"enabled": True, **flows.get(f, {})} for f in ORDER_FLOWS}})
 
 
+def rackbeat_resource(sandbox: SandboxProcess) -> RackbeatResource:
+    creds = sandbox.control("GET", "rackbeat/credentials").json()
+    return RackbeatResource(base_url=creds["baseUrl"], token=creds["token"], requests_per_minute=60_000)
+
+
 def dagster_resources(sandbox: SandboxProcess, db: Path, inbox: Path) -> dict[str, Any]:
     """The resources the main Definitions provide, pointed at the sandbox (plus the inbox)."""
     creds = sandbox.control("GET", "rackbeat/credentials").json()
@@ -239,7 +244,9 @@ def webhook_receivers(rb: RackbeatClient, inbox_path: Path, events: Sequence[str
 def order_definitions(settings: Settings, sandbox: SandboxProcess, db: Path, home: Path) -> dg.Definitions:
     """My definitions as the main Definitions would hold them; the inbox under `home` (DAGSTER_HOME)."""
     resources = {k: v for k, v in dagster_resources(sandbox, db, inbox_file(home)).items() if k != "inbox"}
-    return dg.Definitions.merge(build_rackbeat_orders_definitions(settings), dg.Definitions(resources=resources))
+    return dg.Definitions.merge(
+        build_rackbeat_orders_definitions(settings), dg.Definitions(resources=resources)
+    )
 
 
 def inbox_file(home: Path) -> Path:
@@ -248,7 +255,9 @@ def inbox_file(home: Path) -> Path:
 
 def run_requests(defs: dg.Definitions, sensor: str, home: Path, cursor: str | None = None) -> dg.SensorResult:
     """One evaluation of a sensor, as the daemon would do it."""
-    context = dg.build_sensor_context(cursor=cursor, resources={"inbox": InboxResource(path=str(inbox_file(home)))})
+    context = dg.build_sensor_context(
+        cursor=cursor, resources={"inbox": InboxResource(path=str(inbox_file(home)))}
+    )
     return defs.get_sensor_def(sensor)(context)
 
 

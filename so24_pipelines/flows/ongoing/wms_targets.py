@@ -12,8 +12,12 @@ owner), so the loader's worker threads simply queue on it.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.ongoing import OngoingClient
+from so24_pipelines.connectors.ongoing.client import POST_ARTICLE_FIELDS
 from so24_pipelines.sync.records import MappedRecord
 
 
@@ -78,9 +82,16 @@ class OrderTarget:
 class SupplierTarget:
     """O4: the supplier's name on every article that carries its number; key = supplier number.
 
-    REST v1 has no supplier register (see OngoingClient.put_suppliers), so only supplierNumber and
-    supplierName are sent. The payload's `articles` (the numbers of the supplier's products) is not
-    sent: it is what makes a supplier "changed" for the loader when a product joins it.
+    REST v1 has no supplier register (see OngoingClient.put_suppliers): a supplier exists only as
+    supplierInfo {supplierNumber, supplierName} on articles, so only those two are sent. The
+    payload's `articles` (the numbers of the supplier's products) is not sent: it is what makes a
+    supplier "changed" for the loader when a product joins it.
+
+    Why not `put_supplier` per record: it scans every article for each supplier, O(suppliers x
+    articles) reads. The loader hands records one at a time, so the target reads the articles
+    once, on the first write of a run, indexes them by supplier number, and rewrites only the
+    articles whose name differs, each PUT whole (as put_suppliers does), since Ongoing does not
+    document whether an update keeps fields left out.
     """
 
     system = "ongoing"
@@ -89,10 +100,29 @@ class SupplierTarget:
 
     def __init__(self, client: OngoingClient) -> None:
         self.client = client
+        self._lock = threading.Lock()
+        self._by_supplier: dict[str, list[dict[str, Any]]] | None = None
+
+    def _articles_of(self, number: str) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._by_supplier is None:
+                index: dict[str, list[dict[str, Any]]] = {}
+                for article in self.client.iter_articles():
+                    carried = (article.get("supplierInfo") or {}).get("supplierNumber")
+                    if carried:
+                        index.setdefault(str(carried), []).append(article)
+                self._by_supplier = index
+            return list(self._by_supplier.get(number, []))
 
     def _send(self, record: MappedRecord) -> str:
-        number = record.payload["supplierNumber"]
-        self.client.put_supplier(number, {"supplierName": record.payload["supplierName"]})
+        number, name = record.payload["supplierNumber"], record.payload["supplierName"]
+        for article in self._articles_of(number):
+            info = dict(article.get("supplierInfo") or {})
+            if info.get("supplierName") == name:
+                continue
+            body = {k: article[k] for k in POST_ARTICLE_FIELDS if article.get(k) is not None}
+            body["supplierInfo"] = {**info, "supplierName": name}
+            self.client.put_article(article["articleNumber"], body)
         return number
 
     def create(self, record: MappedRecord) -> str:

@@ -17,7 +17,6 @@ while a target is called (the engine and the pair state read and close).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -89,10 +88,9 @@ def _links(db_path: str | Path, entity: EntitySpec, identity: str) -> dict[str, 
     """Rackbeat key -> the 24SO id in its custom field (None when not linked)."""
     if entity.rb_table is None:
         return {}
-    key = "number"
     with connect(db_path) as con:
         rows = con.execute(
-            f"SELECT CAST({key} AS VARCHAR), so24_id FROM {entity.rb_table} WHERE identity = ?",  # noqa: S608
+            f"SELECT CAST(number AS VARCHAR), so24_id FROM {entity.rb_table} WHERE identity = ?",  # noqa: S608
             [identity],
         ).fetchall()
     return {str(number): (str(so24_id).strip() or None) if so24_id else None for number, so24_id in rows}
@@ -234,7 +232,3 @@ def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pa
         else:
             states[target_key] = pairs.after_write("rb", side, stamp, source_key)
     return states
-
-
-def only(records: Iterable[MappedRecord], keep: Callable[[MappedRecord], bool]) -> list[MappedRecord]:
-    return [r for r in records if keep(r)]

@@ -33,7 +33,7 @@ def _orders_from_so24(db_path: str | Path, identity: str) -> dict[str, str]:
         if not sync_schema_exists(con):
             return {}
         rows = con.execute(
-            f"SELECT CAST(i.number AS VARCHAR), CAST(i.order_number AS VARCHAR) FROM {INVOICES.qualified} i "  # noqa: S608
+            f"SELECT CAST(i.invoice_number AS VARCHAR), CAST(i.order_number AS VARCHAR) FROM {INVOICES.qualified} i "  # noqa: S608
             "JOIN sync.id_map m ON m.flow = ? AND m.target_key = CAST(i.order_number AS VARCHAR) "
             "WHERE i.identity = ? AND i.order_number IS NOT NULL",
             [R4_FLOW, identity],

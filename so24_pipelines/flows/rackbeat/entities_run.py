@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
 
+from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.rackbeat import entities_flow as ef
 from so24_pipelines.flows.rackbeat.entities_invoices import load_invoices
-from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES, EntitySpec
+from so24_pipelines.flows.rackbeat.entities_specs import EntitySpec
 from so24_pipelines.flows.rackbeat.entities_staging import stage
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
     RackbeatParties,
@@ -28,7 +28,7 @@ from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
     RackbeatProducts,
 )
 from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Companies, So24Products
-from so24_pipelines.flows.rackbeat.readiness import ReadinessReport
+from so24_pipelines.flows.rackbeat.readiness import HUB_FIELDS
 from so24_pipelines.settings import Settings
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL
 
@@ -62,7 +62,6 @@ def to_rackbeat(
     db_path: str | Path,
     entity: EntitySpec,
     identity: str,
-    readiness: ReadinessReport,
     *,
     run_id: str,
     initial: bool,
@@ -77,7 +76,7 @@ def to_rackbeat(
         return Outcome(None, f"direction is {direction(settings, entity.name)!r}: 24SO does not send {entity.name}")
     mode: ef.Direction = "both" if direction(settings, entity.name) == "both" else "24so"
     selection = ef.select(db_path, entity, identity, mode, "to_rackbeat")
-    target = _rackbeat_target(rackbeat, entity, readiness)
+    target = _rackbeat_target(rackbeat, entity)
     result = ef.run(
         db_path, entity, "to_rackbeat", selection, target,
         run_id=run_id, dry_run=settings.flow(flow_id).dry_run, track_pairs=mode == "both", claim_ttl=claim_ttl,
@@ -92,7 +91,6 @@ def to_so24(
     db_path: str | Path,
     entity: EntitySpec,
     identity: str,
-    readiness: ReadinessReport,
     *,
     run_id: str,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
@@ -102,7 +100,7 @@ def to_so24(
     if chosen == "24so":
         return Outcome(None, f"direction is '24so': Rackbeat does not send {entity.name}")
     selection = ef.select(db_path, entity, identity, chosen, "to_so24")
-    target = _so24_target(settings, rackbeat, so24, entity, readiness)
+    target = _so24_target(settings, rackbeat, so24, entity)
     dry = settings.flow(entity.flow_id).dry_run
     result = ef.run(
         db_path, entity, "to_so24", selection, target,
@@ -125,30 +123,36 @@ def invoices_to_so24(
     return Outcome(result)
 
 
-def _rackbeat_target(
-    client: RackbeatClient, entity: EntitySpec, readiness: ReadinessReport
-) -> RackbeatProductGroups | RackbeatProducts | RackbeatParties:
+def hub_field_id(client: RackbeatClient, resource: str) -> int:
+    """The id of the hub's custom field on `resource`; ConfigError until rackbeat_setup made it.
+
+    One call, not the whole readiness report: the report runs once per run in rackbeat_setup,
+    whose blocking check keeps the flow assets from running on an account that is not ready.
+    """
+    name, target = HUB_FIELDS[resource]
+    found = client.find_field(name, available_for=target)
+    if found is None:
+        raise ConfigError(
+            f"Rackbeat custom field {name!r} ({target}) is missing: materialize rackbeat_setup, which creates it"
+        )
+    return int(found["id"])
+
+
+def _rackbeat_target(client: RackbeatClient, entity: EntitySpec) -> RackbeatProductGroups | RackbeatProducts | RackbeatParties:
     if entity.name == "product_groups":
         return RackbeatProductGroups(client)
     if entity.name == "products":
-        return RackbeatProducts(client, readiness.field_id("products"))
-    return RackbeatParties(client, entity.name, readiness.field_id(entity.name))
+        return RackbeatProducts(client, hub_field_id(client, "products"))
+    return RackbeatParties(client, entity.name, hub_field_id(client, entity.name))
 
 
 def _so24_target(
-    settings: Settings, rackbeat: RackbeatClient, so24: So24Client, entity: EntitySpec, readiness: ReadinessReport
+    settings: Settings, rackbeat: RackbeatClient, so24: So24Client, entity: EntitySpec
 ) -> So24Products | So24Companies:
     if entity.name == "products":
-        return So24Products(so24, rackbeat, readiness.field_id("products"))
+        return So24Products(so24, rackbeat, hub_field_id(rackbeat, "products"))
     r2 = settings.flows.R2
     return So24Companies(
-        so24, rackbeat, entity.name, readiness.field_id(entity.name),
+        so24, rackbeat, entity.name, hub_field_id(rackbeat, entity.name),
         currency=r2.currency, language=so24_language(r2.language),
     )  # fmt: skip
-
-
-def entity(name: str) -> EntitySpec:
-    return ENTITIES[name]
-
-
-Way = Literal["to_rackbeat", "to_so24"]

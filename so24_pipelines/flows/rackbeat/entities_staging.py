@@ -53,11 +53,6 @@ def ensure_tables(db_path: str | Path) -> None:
             con.execute(table_ddl(table))
 
 
-def account_identity(client: RackbeatClient) -> str:
-    """The Rackbeat account id: the `identity` of every staging.rackbeat_* row."""
-    return str(client.whoami()["user_account"]["id"])
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -130,7 +125,7 @@ def _invoice_rows(i: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any
     customer = i.get("customer") if isinstance(i.get("customer"), dict) else {}
     order = i.get("order") if isinstance(i.get("order"), dict) else {}
     head = {
-        "number": _text(i.get("number")),
+        "invoice_number": _text(i.get("number")),
         "customer_number": _text(customer.get("number", i.get("customer_id"))),
         "order_number": _text(order.get("number")),
         "heading": _text(i.get("heading")),
@@ -147,7 +142,7 @@ def _invoice_rows(i: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any
         item = line.get("item") if isinstance(line.get("item"), dict) else {}
         lines.append(
             {
-                "invoice_number": head["number"],
+                "invoice_number": head["invoice_number"],
                 "line_id": _text(line.get("id")),
                 "position": str(position),
                 "item_number": _text(item.get("number")),
@@ -254,7 +249,7 @@ def _store(
         report.rows.add(result)
         rejected = list(result.rejected)
         if children is not None:
-            keys = [r["number"] for r in rows]
+            keys = [r["invoice_number"] for r in rows]
             child = upsert(
                 con, t.INVOICE_LINES, _columns(t.INVOICE_LINES, children), identity, parent=table, parent_keys=keys
             )

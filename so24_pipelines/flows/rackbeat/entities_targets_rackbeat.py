@@ -11,7 +11,8 @@ making a twin:
 - products by number (the key Rackbeat and 24SO share): adopted when it holds no 24SO id or
   this one; a product holding another 24SO id is refused with both ids named;
 - customers/suppliers (numbered by Rackbeat) by the field, then by an unlinked record with the
-  same name and, when both have one, the same VAT number;
+  same name and, when both have one, the same VAT number (from one read of the register per
+  load, see _PartyIndex);
 - product groups by number, adopted only when the name matches too.
 
 Payload keys starting with "_" are for the hash only (e.g. the source change time in `both`
@@ -157,6 +158,41 @@ def _vat_digits(value: Any) -> str:
     return "".join(_DIGITS.findall(str(value or "")))
 
 
+class _PartyIndex:
+    """Every customer (or supplier) read once per load: who holds which 24SO id, who is unlinked.
+
+    One list call per thousand records instead of two searches per create, and the claim of an
+    unlinked record happens under the lock, so two 24SO companies with the same name cannot both
+    adopt the same Rackbeat record in one load.
+    """
+
+    def __init__(self, records: list[dict[str, Any]], field_id: int) -> None:
+        self.linked: dict[str, int] = {}
+        self.unlinked: dict[str, list[tuple[int, str]]] = {}
+        for record in records:
+            number = int(record["number"])
+            holder = _field_value(record, field_id)
+            if holder:
+                self.linked.setdefault(holder, number)
+                continue
+            name = str(record.get("name") or record.get("company_name") or "").strip().casefold()
+            if name:
+                self.unlinked.setdefault(name, []).append((number, _vat_digits(record.get("company_vat"))))
+
+    def claim(self, so24_id: str, name: str, vat: str) -> int | None:
+        """The record to adopt for this 24SO id: linked to it already, else an unlinked namesake."""
+        if so24_id in self.linked:
+            return self.linked[so24_id]
+        candidates = self.unlinked.get(name.strip().casefold(), [])
+        for index, (number, theirs) in enumerate(candidates):
+            if vat and theirs and vat != theirs:
+                continue
+            del candidates[index]
+            self.linked[so24_id] = number
+            return number
+        return None
+
+
 class RackbeatParties(WriteLog):
     """24SO companies as Rackbeat customers or suppliers (numbered by Rackbeat; linked by field)."""
 
@@ -170,6 +206,7 @@ class RackbeatParties(WriteLog):
         self.entity = resource
         self.field_id = int(field_id)
         self._terms: int | None = None
+        self._index: _PartyIndex | None = None
         self._lock = threading.Lock()
 
     # ---- Target ------------------------------------------------------------------------------
@@ -177,15 +214,15 @@ class RackbeatParties(WriteLog):
     def create(self, record: MappedRecord) -> str:
         so24_id = record.business_key or record.source_key
         body = sendable(record.payload)
-        found = self.find_by_business_key(so24_id)
-        if found is None:
-            match = self._unlinked_match(body)
-            if match is not None:
-                found = str(match)
-                self._update(int(found), body)
+        with self._lock:
+            if self._index is None:
+                listing = self.client.iter_customers if self.entity == "customers" else self.client.iter_suppliers
+                self._index = _PartyIndex(list(listing(with_field_values=True, page_size=1000)), self.field_id)
+            adopted = self._index.claim(so24_id, str(body.get("name") or ""), _vat_digits(body.get("company_vat")))
+        if adopted is not None:
+            found = str(adopted)
+            self._update(adopted, body)
         else:
-            self._update(int(found), body)
-        if found is None:
             body.setdefault("payment_terms_id", self._default_terms())
             group_field = "customer_group_id" if self.entity == "customers" else "supplier_group_id"
             body.setdefault(group_field, 1)
@@ -224,21 +261,3 @@ class RackbeatParties(WriteLog):
                     raise RecordRejected("Rackbeat has no payment term: create one (see the readiness report)")
                 self._terms = terms[0]
             return self._terms
-
-    def _unlinked_match(self, body: dict[str, Any]) -> int | None:
-        """An existing record with the same name (and VAT number when both have one), not yet linked."""
-        name = str(body.get("name") or "").strip()
-        if not name:
-            return None
-        search = self.client.iter_customers if self.entity == "customers" else self.client.iter_suppliers
-        vat = _vat_digits(body.get("company_vat"))
-        for candidate in search(search=name, with_field_values=True):
-            if str(candidate.get("name") or candidate.get("company_name") or "").strip().casefold() != name.casefold():
-                continue
-            if _field_value(candidate, self.field_id):
-                continue
-            theirs = _vat_digits(candidate.get("company_vat"))
-            if vat and theirs and vat != theirs:
-                continue
-            return int(candidate["number"])
-        return None

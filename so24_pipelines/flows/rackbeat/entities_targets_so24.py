@@ -10,8 +10,8 @@ create by business key instead:
 - invoice orders by `ReferenceNumber` among the customer's orders.
 
 A record born in Rackbeat gets its new 24SO id written back into the Rackbeat custom field
-("24so product id", ...), so R4 and the `both` mode find the pair; the payload's "_linked" flag
-says whether Rackbeat already holds it, so the write-back is done once.
+("24so product id", ...), so R4 and the `both` mode find the pair; a record Rackbeat already
+links (the field holds a 24SO id) updates that 24SO record instead of creating one.
 """
 
 from __future__ import annotations
@@ -44,7 +44,13 @@ def _first_item(result: Any, call: str) -> dict[str, Any]:
 
 
 class _WritesBack(WriteLog):
-    """Writes the new 24SO id into the Rackbeat record's custom field when it is not there yet."""
+    """Keeps the link in Rackbeat: the record's custom field holds the 24SO id it went to.
+
+    The link is read from Rackbeat when a record is created (a record linked earlier, e.g. by
+    the initial sync, must update its 24SO record, not make a second one) and written after
+    every save. It is not part of the payload: the payload hash is the record's content, and a
+    link that appears after the first create must not count as a change.
+    """
 
     resource: str
 
@@ -53,10 +59,18 @@ class _WritesBack(WriteLog):
         self.rackbeat = rackbeat
         self.field_id = int(field_id)
 
+    def _key(self, record: MappedRecord) -> str | int:
+        return record.source_key if self.resource == "products" else int(record.source_key)
+
+    def _linked(self, record: MappedRecord) -> str | None:
+        """The 24SO id the Rackbeat record holds now, if any."""
+        values = self.rackbeat.get_field_values(self.resource, self._key(record))
+        value = values.get(self.field_id)
+        return str(value).strip() or None if value not in (None, "") else None
+
     def _link(self, record: MappedRecord, so24_id: str) -> None:
-        if str(record.payload.get("_linked") or "") != so24_id:
-            key: str | int = record.source_key if self.resource == "products" else int(record.source_key)
-            self.rackbeat.set_field_value(self.resource, key, self.field_id, so24_id)
+        """A PUT, so repeating it is harmless (Rackbeat changes nothing when the value is the same)."""
+        self.rackbeat.set_field_value(self.resource, self._key(record), self.field_id, so24_id)
 
 
 class So24Products(_WritesBack):
@@ -78,7 +92,7 @@ class So24Products(_WritesBack):
 
     def create(self, record: MappedRecord) -> str:
         body = sendable(record.payload)
-        existing = body.get("Id") or self.find_by_business_key(str(body.get("No") or record.source_key))
+        existing = self._linked(record) or self.find_by_business_key(str(body.get("No") or record.source_key))
         if existing:
             body["Id"] = int(existing)
             so24_id = self._save(record, body, creating=False)
@@ -139,8 +153,9 @@ class So24Companies(_WritesBack):
 
     def create(self, record: MappedRecord) -> str:
         body = sendable(record.payload)
-        existing = body.get("Id") or self.find_by_business_key(str(body.get("ExternalId") or record.source_key))
+        existing = self._linked(record) or self.find_by_business_key(str(body.get("ExternalId") or record.source_key))
         if existing:
+            body.pop("Type", None)
             body["Id"] = int(existing)
             so24_id = self._save(record, body, creating=False)
         else:
@@ -152,7 +167,9 @@ class So24Companies(_WritesBack):
         return so24_id
 
     def update(self, target_key: str, record: MappedRecord) -> None:
-        body = {**sendable(record.payload), "Id": int(target_key)}
+        # Type is for new companies only: a 24SO Consumer stays a Consumer when its card changes.
+        body = {k: v for k, v in sendable(record.payload).items() if k != "Type"}
+        body["Id"] = int(target_key)
         self._link(record, self._save(record, body, creating=False))
 
     def find_by_business_key(self, business_key: str) -> str | None:

@@ -1,8 +1,9 @@
 """R6: an order born in 24SO, reopened, edited and booked again in Rackbeat -> the 24SO rows match.
 
 Triggered by Rackbeat's `order.booked` webhook (one run per event). The record is the order's
-*whole* desired state, not the event's diff: the Rackbeat order's product lines as they are now,
-each with the 24SO row it mirrors (sync.rackbeat_order_lines) or none when a user added it. So:
+*whole* desired state, not the event's diff: the Rackbeat order's product lines as they are now
+(the target finds the 24SO row each mirrors in sync.rackbeat_order_lines; a line a user added
+has none). The payload holds Rackbeat's state only, so it hashes the same until Rackbeat changes:
 
 - a duplicate or late `order.booked` plans "unchanged" in the loader and writes nothing;
 - an order that is no longer booked when the run reads it (reopened again) is skipped: its next
@@ -100,7 +101,6 @@ def edit_records(
                 )
             )
             continue
-        by_line = known.by_line()
         lines: list[dict[str, Any]] = []
         problem = None
         for line in order.get("lines") or []:
@@ -111,11 +111,9 @@ def edit_records(
             if product_id is None:
                 problem = f"Rackbeat product {item!r} on order {number} is not a 24SO product (no '24so product id', no 24SO product number {item!r})"
                 break
-            pair = by_line.get(int(line["id"]))
             lines.append(
                 {
                     "line_id": int(line["id"]),
-                    "so24_row_id": pair.so24_row_id if pair else None,
                     "product_no": item,
                     "product_id": product_id,
                     "quantity": Decimal(str(line.get("quantity") or 0)),
@@ -176,11 +174,18 @@ class So24OrderRowsTarget:
     def _apply(self, record: MappedRecord) -> None:
         payload = record.payload
         order_id = int(payload["OrderId"])
+        number = int(payload["rackbeat_order"])
         current = read_order(self.client, order_id)
         if current is None:
             raise RecordRejected(f"24SO order {order_id} does not exist (deleted in 24SO?)")
+        with DB_LOCK, connect(self.db_path) as con:
+            known = read_order_lines(con, number)
+        paired = known.by_line() if known else {}
         rows = {r.row_id: r for r in rows_of(current) if r.type == "Normal"}
-        wanted = payload["lines"]
+        wanted = [
+            {**ln, "so24_row_id": paired[ln["line_id"]].so24_row_id if ln["line_id"] in paired else None}
+            for ln in payload["lines"]
+        ]
         claimed = {ln["so24_row_id"] for ln in wanted if ln["so24_row_id"] in rows}
         changes: list[dict[str, Any]] = []
         pairs: dict[int, int] = {}
@@ -224,12 +229,9 @@ class So24OrderRowsTarget:
             LinePair(line_id, row_id, by_id[line_id]["product_no"], by_id[line_id]["quantity"])
             for line_id, row_id in sorted(pairs.items())
         ]
+        texts = [p for p in (known.pairs if known else ()) if p.product_no is None]
         with DB_LOCK, transaction(self.db_path) as con:
-            known = read_order_lines(con, int(payload["rackbeat_order"]))
-            texts = [p for p in (known.pairs if known else ()) if p.product_no is None]
-            replace_order_lines(
-                con, int(payload["rackbeat_order"]), payload["identity"], order_id, [*new_pairs, *texts]
-            )
+            replace_order_lines(con, number, payload["identity"], order_id, [*new_pairs, *texts])
 
 
 def run_edits(

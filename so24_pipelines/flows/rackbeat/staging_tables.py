@@ -2,9 +2,10 @@
 
 Rackbeat records are staged before they are mapped (ARCHITECTURE: every flow maps from staging),
 so the mapping is SQL over one snapshot and the `both` mode can compare both sides' rows.
-`identity` is the Rackbeat account id (the tenant of the source system, as the 24SO identity is
-for 24SO rows). `so24_id` is the value of the hub's custom field ("24so product id", ...): the
-link to the 24SO record, whoever made it. Times are naive UTC, like every staging timestamp.
+`identity` is the 24SO company the Rackbeat account is paired with (so24.identities[0], else
+the login's), as in every staging table: mappings join Rackbeat rows to 24SO rows on it.
+`so24_id` is the value of the hub's custom field ("24so product id", ...): the link to the
+24SO record, whoever made it. Times are naive UTC, like every staging timestamp.
 
 `path` names the Rackbeat JSON attribute (dots walk into objects); `upsert()` only uses the
 column names and types, the path documents where a value comes from.
@@ -95,9 +96,9 @@ SUPPLIERS = StagingTable(
 INVOICES = StagingTable(
     name="rackbeat_invoices",
     record_tag="customer_invoice",
-    key=("number",),
+    key=("invoice_number",),
     columns=(
-        Column("number", "number", "INTEGER", required=True),
+        Column("invoice_number", "number", "INTEGER", required=True),
         Column("customer_number", "customer.number", "INTEGER", required=True),
         Column("order_number", "order.number", "INTEGER"),
         Column("heading", "heading", "VARCHAR"),
