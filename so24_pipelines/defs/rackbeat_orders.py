@@ -44,6 +44,7 @@ from so24_pipelines.flows.rackbeat.orders_so24 import Loaded
 from so24_pipelines.flows.rackbeat.orders_webhooks import (
     BOOKED,
     INVENTORY,
+    ORDER_EVENTS,
     SHIPPED,
     SOURCE,
     event_key,
@@ -90,9 +91,10 @@ class FetchOrderConfig(dg.Config):
 
 
 class WebhookSetupConfig(dg.Config):
-    """Where Rackbeat should deliver, e.g. https://hub.example.com/webhooks/rackbeat."""
+    """Where Rackbeat should deliver (e.g. https://hub.example.com/webhooks/rackbeat), which events."""
 
     receiver_url: str
+    events: list[str] = list(ORDER_EVENTS)
 
 
 def _loaded_metadata(loaded: Loaded, dry_run: bool) -> dict:
@@ -281,7 +283,7 @@ def register_webhooks_op(
 ) -> dg.Output[None]:
     """Register the order webhooks; new tokens go to a 0600 file beside the Dagster instance."""
     with rackbeat.client() as rb:
-        tokens = register_order_webhooks(rb, config.receiver_url)
+        tokens = register_order_webhooks(rb, config.receiver_url, config.events)
     created = {event: token for event, token in tokens.items() if token}
     path = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home") / TOKEN_FILE
     if created:

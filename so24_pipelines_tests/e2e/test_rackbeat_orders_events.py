@@ -211,8 +211,15 @@ def test_r6_reopened_edited_and_rebooked_order_updates_the_24so_rows_and_status(
 
         # A second edit sends a body equal to the first booking's: the inbox keeps it as a
         # redelivery, and the poll brings the change in instead.
+        booked_deliveries = lambda: [  # noqa: E731
+            d
+            for d in sandbox.control("GET", "rackbeat/webhooks/deliveries").json()["deliveries"]
+            if d["event"] == BOOKED and d["key"] == number and d["ok"]
+        ]
+        delivered = len(booked_deliveries())
         _, again = _edit_and_rebook(sandbox, rb, number, add=None, delete=False, more=2)
-        assert _pending(hooks.inbox, BOOKED) == []
+        wait_for(lambda: len(booked_deliveries()) > delivered, "the second booking delivered to the receiver")
+        assert _pending(hooks.inbox, BOOKED) == [], "the inbox took the equal body for a redelivery"
         assert poll.evaluate(poll_cursor) > 0
         polled = run_requests_once(defs, home, result.cursor)
         assert str(number) in {r.tags["rackbeat/order"] for r in polled.run_requests}
