@@ -39,6 +39,7 @@ from so24_pipelines.defs.so24_automation import cron_for
 from so24_pipelines.flows.rackbeat import order_edits, shipped, stock_events
 from so24_pipelines.flows.rackbeat.manual_fetch import fetch_order
 from so24_pipelines.flows.rackbeat.orders_flow import readiness_for_orders, run_orders
+from so24_pipelines.flows.rackbeat.orders_mapping import SPEC_NAME
 from so24_pipelines.flows.rackbeat.orders_poll import poll_changes
 from so24_pipelines.flows.rackbeat.orders_so24 import Loaded
 from so24_pipelines.flows.rackbeat.orders_webhooks import (
@@ -51,6 +52,7 @@ from so24_pipelines.flows.rackbeat.orders_webhooks import (
     order_number,
     register_order_webhooks,
 )
+from so24_pipelines.mapping import load_spec, spec_markdown
 from so24_pipelines.settings import Settings
 from so24_pipelines.webhooks.inbox import Event, Inbox, default_inbox_path
 
@@ -136,6 +138,7 @@ def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
         deps=[dg.AssetKey("so24_orders"), dg.AssetKey("so24_order_rows")],
         retry_policy=RETRY,
         tags={"flow": "R4"},
+        metadata={"mapping": dg.MetadataValue.md(spec_markdown(load_spec(SPEC_NAME)))},
         description=(
             f"R4 - 24SO orders that reached {r4.so24_status} become Rackbeat orders ({r4.rackbeat_status}), "
             "each once: Rackbeat order number and custom field '24so order id' = 24SO OrderId; the 24SO "

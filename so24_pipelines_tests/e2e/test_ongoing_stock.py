@@ -30,10 +30,8 @@ def figures(sandbox, kind: str) -> dict[str, Decimal]:
     return {n: Decimal(str(a["inventoryInfo"][field])) for n, a in wms_articles(sandbox).items()}
 
 
-@pytest.mark.parametrize("kind", ["sellable", "physical"])
-def test_o5_sets_24so_stock_to_the_wms_figure_and_follows_drift(sandbox, tmp_path, monkeypatch, kind):
-    settings = o_settings(monkeypatch, {"O5": {"stock_kind": kind}})
-    res = o_resources(sandbox, tmp_path / "staging.duckdb")
+def stocked_warehouse(sandbox, settings, res) -> tuple[list[str], set[str]]:
+    """Articles and booked orders in the WMS, every article counted: physical 100, 101, ..."""
     extract(res)
     run(settings, res, "ongoing_articles", "ongoing_orders")  # booked orders: sellable < physical
     numbers = list(wms_articles(sandbox))
@@ -42,14 +40,29 @@ def test_o5_sets_24so_stock_to_the_wms_figure_and_follows_drift(sandbox, tmp_pat
     booked = {line["article"]["articleNumber"] for o in sandbox.control("GET", "ongoing/orders").json()
               for line in o["orderLines"]}
     assert booked
+    return numbers, booked
+
+
+def test_o5_physical_writes_the_counted_figure(sandbox, tmp_path, monkeypatch):
+    settings = o_settings(monkeypatch, {"O5": {"stock_kind": "physical"}})
+    res = o_resources(sandbox, tmp_path / "staging.duckdb")
+    numbers, _ = stocked_warehouse(sandbox, settings, res)
+    run(settings, res, "ongoing_stock")
+    assert stock_24so(sandbox) == {n: Decimal(100 + i) for i, n in enumerate(numbers)} == figures(sandbox, "physical")
+
+
+def test_o5_sets_24so_stock_to_the_sellable_figure_and_follows_drift(sandbox, tmp_path, monkeypatch):
+    kind = "sellable"  # the default (flows.O5.stock_kind)
+    settings = o_settings(monkeypatch)
+    res = o_resources(sandbox, tmp_path / "staging.duckdb")
+    numbers, booked = stocked_warehouse(sandbox, settings, res)
     differing = {n for n, figure in figures(sandbox, kind).items() if stock_24so(sandbox)[n] != figure}
 
     result = run(settings, res, "ongoing_stock")
     wms = figures(sandbox, kind)
     assert stock_24so(sandbox) == wms
     assert meta(result, "ongoing_stock")["created"] == len(differing) > 0
-    if kind == "sellable":
-        assert all(wms[n] < 100 + numbers.index(n) for n in booked)
+    assert all(wms[n] < 100 + numbers.index(n) for n in booked)
 
     again = run(settings, res, "ongoing_stock")
     assert writes(again, "ongoing_stock") == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.flows.rackbeat.orders_mapping import FLOW, map_orders
-from so24_pipelines.flows.rackbeat.orders_target import ORDER_FIELD, RackbeatOrderTarget
+from so24_pipelines.flows.rackbeat.orders_target import ORDER_FIELD_NAME, RackbeatOrderTarget
 from so24_pipelines.flows.rackbeat.readiness import (
     HUB_FIELDS,
     ReadinessReport,
@@ -25,7 +25,8 @@ from so24_pipelines.flows.rackbeat.readiness import (
 )
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL, LoadReport, Plan, failed_keys, load
 
-ORDER_FIELDS = {**HUB_FIELDS, ORDER_FIELD[0]: ORDER_FIELD[1]}
+# The hub's own fields plus the one on orders: where R4 keeps the 24SO OrderId (its business key).
+ORDER_FIELDS = {**HUB_FIELDS, "orders": (ORDER_FIELD_NAME, "order")}
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,6 @@ from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.records import MappedRecord
 
 ORDER_FIELD_NAME = "24so order id"
-ORDER_FIELD = ("orders", (ORDER_FIELD_NAME, "order"))
 BOOKED_STATUSES = frozenset({"booked", "booked_ready_for_shipment"})
 
 
