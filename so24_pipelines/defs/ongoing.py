@@ -10,8 +10,9 @@
   a manual materialization of it does nothing and says so.
 - Asset check `no_failed_records` per asset: records whose last attempt failed, with reasons.
 
-All assets share the pool "ongoing_api": Ongoing asks for calls to one goods owner to be
-serialised, and the O-flows also share the staging file's write lock.
+All assets share the pool "ongoing_api", so the steps calling one goods owner are bounded by the
+pool's limit (dagster.yaml's default 2; Ongoing advises serialising: `dagster instance
+concurrency set ongoing_api 1`). Each step's client sends one request at a time.
 """
 
 
@@ -42,32 +43,43 @@ POOL = "ongoing_api"
 RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 JOB = "ongoing_sync"
 
-# asset key -> (flow id, the flows whose failures it owns, upstream assets, mapping specs, description)
-ASSETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]] = {
-    "ongoing_articles": (
+@dataclass(frozen=True)
+class _FlowAsset:
+    """One O-flow as an asset: its switch, the failures it owns, lineage, specs, description."""
+
+    flow: str
+    owns: tuple[str, ...]
+    deps: tuple[str, ...]
+    specs: tuple[str, ...]
+    description: str
+
+
+ASSETS: dict[str, _FlowAsset] = {
+    "ongoing_articles": _FlowAsset(
         "O1", ("O1",), ("so24_products",), ("ongoing_articles",),
         "O1 - 24SO products as Ongoing WMS articles (PUT by article number).",
     ),
-    "ongoing_orders": (
+    "ongoing_orders": _FlowAsset(
         "O2", ("O2",), ("so24_orders", "so24_order_rows", "so24_companies", "so24_products", "ongoing_articles"),
         ("ongoing_orders",),
         "O2 - 24SO orders in the configured status as WMS customer orders; later 24SO changes are sent "
         "while the WMS allows them and reported as failed once it does not.",
     ),
-    "ongoing_order_status": (
+    "ongoing_order_status": _FlowAsset(
         "O3", ("O3", IMPORT_FLOW), ("ongoing_orders", "so24_orders"), ("ongoing_order_sent", "ongoing_order_imported"),
         "O3 - orders the WMS shipped become OrderState_Sent in 24SO (shippedTimeFrom cursor); optionally "
         "imported orders get a status too.",
     ),
-    "ongoing_suppliers": (
+    "ongoing_suppliers": _FlowAsset(
         "O4", ("O4",), ("so24_companies", "so24_products", "ongoing_articles"), ("ongoing_suppliers",),
         "O4 - 24SO suppliers' names on the WMS articles that carry their number (REST v1 has no supplier register).",
     ),
-    "ongoing_stock": (
+    "ongoing_stock": _FlowAsset(
         "O5", ("O5",), ("so24_products", "ongoing_articles", "ongoing_orders"), ("ongoing_stock",),
         "O5 - where the WMS's stock differs from 24SO's, 24SO's is set to the WMS figure (SetStockQuantity).",
     ),
 }
+
 
 @dataclass(frozen=True)
 class _Step:
@@ -143,7 +155,8 @@ def _mapping_markdown(specs: tuple[str, ...]) -> str:
 
 
 def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
-    flow, _, deps, specs, description = ASSETS[key]
+    spec = ASSETS[key]
+    flow = spec.flow
     enabled = settings.flow(flow).enabled
     run_body = BODIES[key](settings)
     state = "" if enabled else f" Switched off (flows.{flow}.enabled: false)."
@@ -152,12 +165,12 @@ def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
         name=key,
         group_name=GROUP,
         kinds={"ongoing", "duckdb"},
-        deps=list(deps),
+        deps=list(spec.deps),
         pool=POOL,
         retry_policy=RETRY,
-        description=description + state,
+        description=spec.description + state,
         tags={"flow": flow},
-        metadata={"field_mapping": dg.MetadataValue.md(_mapping_markdown(specs))},
+        metadata={"field_mapping": dg.MetadataValue.md(_mapping_markdown(spec.specs))},
     )
     def _flow_asset(
         context: dg.AssetExecutionContext, ongoing: OngoingResource, so24: So24Resource, staging: StagingResource
@@ -175,7 +188,7 @@ def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
 
 
 def _failed_check(key: str) -> dg.AssetChecksDefinition:
-    flow, owned, _, _, _ = ASSETS[key]
+    owned = ASSETS[key].owns
 
     @dg.asset_check(asset=key, name="no_failed_records",
                     description=f"No record of {', '.join(owned)} is waiting in sync.failed_records (they retry each tick).")
@@ -222,7 +235,7 @@ def build_ongoing_definitions(settings: Settings) -> dg.Definitions:
 
     The "so24" and "staging" resources the assets also need come from the main Definitions.
     """
-    enabled = [key for key, (flow, *_) in ASSETS.items() if settings.flow(flow).enabled]
+    enabled = [key for key, spec in ASSETS.items() if settings.flow(spec.flow).enabled]
     jobs, schedules = [], []
     if enabled:
         job = dg.define_asset_job(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from so24_pipelines.defs.ongoing import build_ongoing_definitions
 from so24_pipelines_tests.e2e.test_ongoing_harness import (
     confirmed_orders,
     extract,
@@ -21,6 +22,11 @@ from so24_pipelines_tests.e2e.test_ongoing_harness import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+def failed_records_check(settings, asset: str):
+    checks = build_ongoing_definitions(settings).asset_checks
+    return next(c for c in checks if c.check_key.asset_key.to_user_string() == asset)
 
 
 def test_o2_sends_the_confirmed_orders_mapped_as_seed_001_says_and_a_rerun_writes_nothing(
@@ -99,9 +105,13 @@ def test_an_order_changed_in_24so_is_updated_until_the_warehouse_starts_then_rep
     assert "refused the update" in reason and "status 300" in reason and "WMS keeps its version" in reason
     assert str(second["OrderId"]) in m["failures"]
     assert wms_orders(sandbox)[str(second["OrderId"])]["orderInfo"]["salesCode"] == second.get("YourReference")
+    check = failed_records_check(settings, "ongoing_orders")(staging=res["staging"])
+    assert not check.passed and check.metadata["failed_records"].value == 1
+    assert "refused the update" in check.metadata["records"].value
 
     so24_patch(sandbox, "orders", second["OrderId"], {"YourReference": second.get("YourReference") or ""})
     extract(res)
     settled = run(settings, res, "ongoing_orders")
     assert writes(settled, "ongoing_orders") == 0 and meta(settled, "ongoing_orders")["failed"] == 0
     assert failed(tmp_path / "staging.duckdb", "O2") == {}
+    assert failed_records_check(settings, "ongoing_orders")(staging=res["staging"]).passed

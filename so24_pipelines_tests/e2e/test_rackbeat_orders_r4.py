@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import dagster as dg
@@ -9,6 +10,7 @@ import pytest
 
 from so24_pipelines.defs.rackbeat_orders import build_rackbeat_orders_definitions
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
+from so24_pipelines.flows.rackbeat.orders_mapping import map_orders, read_marks
 from so24_pipelines_tests.e2e.so24_harness import metadata
 from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
     create_so24_order,
@@ -209,3 +211,35 @@ def _rackbeat_customers(rb) -> set[int]:
         for v in c.get("field_values") or []
         if v["name"] == "24so customer id"
     }
+
+
+def test_r4_maps_only_orders_staging_saw_change_since_its_last_good_run(sandbox, staged):
+    db, rb = staged
+    prepare_rackbeat(rb, db)
+    first = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-full")
+    assert first.report.created == len(sendable_orders(db))
+    [identity] = {k.split(":")[0] for k in (i.record.source_key for i in first.plan.items)}
+    marks = read_marks(db, [identity], "Confirmed")
+    assert set(marks) == {identity}
+    assert read_marks(db, [identity], "Production") == {}, "another status setting starts from scratch"
+
+    quiet = map_orders(
+        db, so24_status="Confirmed", rackbeat_status="draft", since=marks, overlap=timedelta(0)
+    )
+    assert quiet.records == []
+
+    number = sendable_orders(db)[1]
+    row = sandbox.control("GET", f"24so/orders/{number}").json()["rows"][0]
+    edit = {"RowId": row["RowId"], "ChangeState": "Edit", "Quantity": str(Decimal(row["Quantity"]) + 1)}
+    sandbox.control("PATCH", f"24so/orders/{number}", json={"rows": [edit]})
+    stage_so24(sandbox, db, ("orders",))
+    changed = map_orders(
+        db, so24_status="Confirmed", rackbeat_status="draft", since=marks, overlap=timedelta(0)
+    )
+    assert [r.source_key for r in changed.records] == [f"{identity}:{number}"]
+    assert changed.marks[identity] > marks[identity]
+    failed = map_orders(
+        db, so24_status="Confirmed", rackbeat_status="draft", since=changed.marks, overlap=timedelta(0),
+        open_keys=[f"{identity}:{sendable_orders(db)[2]}"],
+    )  # fmt: skip
+    assert [r.source_key for r in failed.records] == [f"{identity}:{sendable_orders(db)[2]}"]

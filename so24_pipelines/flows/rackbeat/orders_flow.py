@@ -15,7 +15,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
-from so24_pipelines.flows.rackbeat.orders_mapping import FLOW, map_orders
+from so24_pipelines.flows.rackbeat.orders_mapping import (
+    FLOW,
+    map_orders,
+    read_marks,
+    staged_identities,
+    write_marks,
+)
 from so24_pipelines.flows.rackbeat.orders_target import ORDER_FIELD_NAME, RackbeatOrderTarget
 from so24_pipelines.flows.rackbeat.readiness import (
     HUB_FIELDS,
@@ -55,15 +61,23 @@ def run_orders(
     max_workers: int = 4,
     batch_size: int = 100,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+    full: bool = False,
 ) -> OrdersRun:
-    """Send every staged order that reached `so24_status` (or only the `only` loader keys) to Rackbeat."""
+    """Send the staged orders that reached `so24_status` to Rackbeat (or only the `only` loader keys).
+
+    Incremental: orders whose staged content did not change since the last good run are not
+    mapped again (orders_mapping.py); `full` maps every eligible order, e.g. after restoring
+    Rackbeat. Failed and unconfirmed records are always included.
+    """
     readiness = readiness_for_orders(client, dry_run=dry_run)
-    records = map_orders(
+    since = None if only is not None or full else read_marks(db_path, staged_identities(db_path), so24_status)
+    mapped = map_orders(
         db_path,
         so24_status=so24_status,
         rackbeat_status=rackbeat_status,
         open_keys=failed_keys(db_path, FLOW),
         only=only,
+        since=since,
     )
     target = RackbeatOrderTarget(
         client,
@@ -75,7 +89,7 @@ def run_orders(
     plan, report = load(
         db_path,
         FLOW,
-        records,
+        mapped.records,
         target,
         run_id=run_id,
         dry_run=dry_run,
@@ -84,4 +98,6 @@ def run_orders(
         claim_ttl=claim_ttl,
         source_system="so24",
     )
+    if not dry_run and only is None:
+        write_marks(db_path, mapped.marks, so24_status)
     return OrdersRun(plan, report, readiness)
