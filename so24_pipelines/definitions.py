@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from so24_pipelines.defs.ongoing import build_ongoing_definitions
+from so24_pipelines.defs.rackbeat_entities import build_rackbeat_entities_definitions
+from so24_pipelines.defs.rackbeat_orders import build_rackbeat_orders_definitions
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24_assets import BACKFILL_ASSETS, EXTRACT_ASSETS
 from so24_pipelines.defs.so24_automation import build_automation
@@ -26,7 +29,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         checks += staging_checks(f"so24_{entity.name}", entity.table)
         if entity.child is not None:
             checks += staging_checks(f"so24_{entity.child.name.removeprefix('so24_')}", entity.child)
-    return dg.Definitions(
+    core = dg.Definitions(
         assets=[*EXTRACT_ASSETS, *BACKFILL_ASSETS],
         asset_checks=checks,
         jobs=jobs,
@@ -48,6 +51,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 batch_size=so24.batch_size,
             ),
         },
+    )
+    return dg.Definitions.merge(
+        core,
+        build_ongoing_definitions(settings),
+        build_rackbeat_entities_definitions(settings),
+        build_rackbeat_orders_definitions(settings),
     )
 
 
