@@ -33,6 +33,8 @@ from pathlib import Path
 import dagster as dg
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError
+from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24_automation import cron_for
@@ -52,6 +54,7 @@ from so24_pipelines.flows.rackbeat.orders_webhooks import (
     order_number,
     register_order_webhooks,
 )
+from so24_pipelines.flows.rackbeat.readiness import ReadinessReport
 from so24_pipelines.mapping import load_spec, spec_markdown
 from so24_pipelines.settings import Settings
 from so24_pipelines.webhooks.inbox import Event, Inbox, default_inbox_path
@@ -122,7 +125,7 @@ def _told_to_user() -> Iterator[None]:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
-def _ready(client, dry_run: bool):
+def _ready(client: RackbeatClient, dry_run: bool) -> ReadinessReport:
     with _told_to_user():
         return readiness_for_orders(client, dry_run=dry_run)
 
@@ -149,7 +152,6 @@ def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, rackbeat: RackbeatResource, staging: StagingResource
     ) -> dg.MaterializeResult:
         with _told_to_user(), rackbeat.client() as client:
-            _ready(client, r4.dry_run)
             run = run_orders(
                 staging.db_path,
                 client,
@@ -176,7 +178,14 @@ def _mark(inbox: InboxResource, event_ids: list[str], dry_run: bool) -> int:
 
 
 def _run_order_flow(
-    flow: str, staging: StagingResource, rb, client, numbers: list[int], ids: dict, run_id: str, dry_run: bool
+    flow: str,
+    staging: StagingResource,
+    rb: RackbeatClient,
+    client: So24Client,
+    numbers: list[int],
+    ids: dict[str, int],
+    run_id: str,
+    dry_run: bool,
 ) -> Loaded:
     """R5 or R6 for the given Rackbeat orders (plus the flow's earlier failures)."""
     if flow == "R5":
@@ -260,7 +269,6 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
         staging: StagingResource,
     ) -> dg.Output[None]:
         with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
-            _ready(rb, r9.dry_run)
             run = fetch_order(
                 staging.db_path, client, rb, config.order_id, identity=config.identity,
                 so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status,

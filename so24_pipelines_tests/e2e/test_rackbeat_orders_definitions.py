@@ -1,4 +1,4 @@
-"""The order flows' Dagster definitions load beside the main ones and follow the flow switches."""
+"""The order flows' Dagster definitions load within the main ones and follow the flow switches."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import dagster as dg
 import pytest
 
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.rackbeat_orders import build_rackbeat_orders_definitions
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.settings import Settings
 from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import order_settings
 
@@ -20,17 +18,10 @@ JOBS = {
 SENSORS = ("rackbeat_order_events", "rackbeat_stock_events", "rackbeat_changes_poll")
 
 
-def _merged(settings: Settings) -> dg.Definitions:
-    rackbeat = dg.Definitions(resources={"rackbeat": RackbeatResource(token="unused-at-load")})
-    return dg.Definitions.merge(
-        build_definitions(settings), build_rackbeat_orders_definitions(settings), rackbeat
-    )
-
-
 @pytest.mark.parametrize("enabled", [False, True])
 def test_the_order_definitions_load_with_the_main_ones_and_follow_the_switches(enabled, monkeypatch):
     settings = order_settings(monkeypatch) if enabled else Settings()
-    defs = _merged(settings)
+    defs = build_definitions(settings)
     dg.Definitions.validate_loadable(defs)
     assert JOBS <= {job.name for job in defs.resolve_all_job_defs()}
     running = dg.DefaultSensorStatus.RUNNING if enabled else dg.DefaultSensorStatus.STOPPED
@@ -41,7 +32,5 @@ def test_the_order_definitions_load_with_the_main_ones_and_follow_the_switches(e
         dg.DefaultScheduleStatus.RUNNING if enabled else dg.DefaultScheduleStatus.STOPPED
     )
     asset = defs.get_assets_def("rackbeat_orders")
-    assert {dep.asset_key.to_user_string() for dep in asset.specs_by_key[asset.key].deps} == {
-        "so24_orders",
-        "so24_order_rows",
-    }
+    deps = {dep.asset_key.to_user_string() for dep in asset.specs_by_key[asset.key].deps}
+    assert deps == {"so24_orders", "so24_order_rows"}

@@ -40,9 +40,9 @@ PIPELINE = ("Confirmed", "Production", "Pack")
 ANY_STATUS: tuple[str, ...] = ("None", *get_args(So24OrderState))
 BOOKED = ("booked", "booked_ready_for_shipment")
 # A staging write's time is its transaction's start; one still open when the mark was read can
-# commit rows stamped a little before it. Re-reading this much is cheap (the loader finds them
-# unchanged); missing them is not.
-STAGING_OVERLAP = timedelta(minutes=15)
+# commit rows stamped a little before it (store_batch transactions last seconds). Re-reading this
+# much is cheap (the loader finds them unchanged); missing them is not.
+STAGING_OVERLAP = timedelta(minutes=2)
 
 
 def statuses_reached(so24_status: str) -> list[str]:
@@ -122,7 +122,7 @@ def write_marks(db_path: str | Path, marks: dict[str, datetime], so24_status: st
 
 
 def _changed(
-    db_path: str | Path, identity: str, statuses: list[str], since: datetime | None
+    db_path: str | Path, identity: str, statuses: list[str], since: datetime | None, overlap: timedelta
 ) -> tuple[list[str] | None, datetime | None]:
     """Keys of eligible orders staged (content changed) after `since` minus the overlap, and the newest time."""
     with connect(db_path) as con:

@@ -212,8 +212,10 @@ class RackbeatOrderTarget:
         number = int(order["number"])
         if fresh or field_value(order, self.order_field_id) != str(record.business_key):
             self.client.set_field_value("orders", number, self.order_field_id, str(record.business_key))
-        with DB_LOCK, connect(self.db_path) as con:
-            known = read_order_lines(con, number)
+        known = None
+        if not fresh:  # an order Rackbeat just created has no pairs yet: skip the read (30 ms of DuckDB)
+            with DB_LOCK, connect(self.db_path) as con:
+                known = read_order_lines(con, number)
         lines = payload["lines"]
         pairs = pair_by_position(order.get("lines") or [], lines)
         write: list[LinePair] | None = None
