@@ -13,6 +13,7 @@ than to forget the event.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import sqlite3
@@ -26,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from so24_pipelines.webhooks.envelope import EventNameError, describe
-from so24_pipelines.webhooks.inbox import Inbox
+from so24_pipelines.webhooks.inbox import Inbox, token_digest
 from so24_pipelines.webhooks.sources import GENERIC_TOKEN_HEADER, SOURCES, WebhookSource
 from so24_pipelines.webhooks.tokens import SharedTokens
 
@@ -69,8 +70,9 @@ def build_receiver(
 ) -> Starlette:
     """The receiver app. `tokens` is {source: shared token}, usually `tokens_from_env()`.
 
-    A known source without a token answers 401 to everything: refusing is safer than accepting
-    unauthenticated events that would drive writes into 24SO.
+    A known source without a token (neither in `tokens` nor registered as a digest in the inbox)
+    answers 401 to everything: refusing is safer than accepting unauthenticated events that would
+    drive writes into 24SO.
     """
     unknown = sorted(set(tokens) - set(sources))
     if unknown:
@@ -80,8 +82,17 @@ def build_receiver(
     shared = SharedTokens(tokens)
     for name in sorted(set(sources) - shared.configured()):
         log.warning(
-            "webhook source %r has no token (%s): it will refuse every post", name, sources[name].token_env
+            "webhook source %r has no token in %s: only tokens registered in the inbox are accepted",
+            name,
+            sources[name].token_env,
         )
+
+    def _registered(name: str, presented: str | None) -> bool:
+        """A token the sender generated at registration, checked against its stored digest."""
+        if not presented:
+            return False
+        offered = token_digest(presented).encode()
+        return any(hmac.compare_digest(offered, d.encode()) for d in inbox.token_digests(name))
 
     async def receive(request: Request) -> JSONResponse:
         name = request.path_params["source"]
@@ -89,7 +100,7 @@ def build_receiver(
         if source is None:
             return _error(404, "unknown webhook source")
         presented = request.headers.get(source.token_header) or request.headers.get(GENERIC_TOKEN_HEADER)
-        if not shared.verify(name, presented):
+        if not shared.verify(name, presented) and not await run_in_threadpool(_registered, name, presented):
             client = request.client.host if request.client else "?"
             log.warning("webhook %s refused: missing or wrong token (client %s)", name, client)
             return _error(401, "missing or wrong webhook token")

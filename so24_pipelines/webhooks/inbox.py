@@ -21,6 +21,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -36,6 +37,12 @@ from typing import Any
 from so24_pipelines.webhooks.envelope import normalize_time
 
 INBOX_FILE_NAME = "so24_inbox.sqlite"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 BUSY_TIMEOUT_SECONDS = 30.0
 
 _SCHEMA = """
@@ -52,6 +59,13 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_unprocessed ON events (event, source, entity_key, seq)
     WHERE processed_at IS NULL;
+CREATE TABLE IF NOT EXISTS token_digests (
+    source     TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (source, label)
+);
 """
 
 _COLUMNS = "seq, event_id, source, event, entity_key, occurred_at, received_at, payload, processed_at"
@@ -265,6 +279,23 @@ class Inbox:
             groups.setdefault((row[2], row[4] if row[4] is not None else row[1]), []).append(row)
         latest = [_event(members[-1], tuple(m[1] for m in members[:-1])) for members in groups.values()]
         return sorted(latest, key=lambda e: e.seq)
+
+    def remember_token(self, source: str, label: str, token: str) -> None:
+        """Keep the SHA-256 of a token the sender generated (Rackbeat shows a hook's token once).
+
+        Only the digest is stored: the receiver can check a presented token against it, but the
+        file never holds a secret that could be replayed.
+        """
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO token_digests (source, label, digest, stored_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, label) DO UPDATE SET digest = excluded.digest, stored_at = excluded.stored_at",
+                (source, label, token_digest(token), self._clock().isoformat()),
+            )
+
+    def token_digests(self, source: str) -> list[str]:
+        with self._connect() as con:
+            return [r[0] for r in con.execute("SELECT digest FROM token_digests WHERE source = ?", (source,))]
 
     def counts(self) -> dict[str, int]:
         """{"total", "pending", "processed"}: for health checks and sensor metadata."""

@@ -146,6 +146,18 @@ def test_a_source_without_a_configured_token_refuses_everything(receiver: Receiv
     assert receiver.inbox.counts()["total"] == 0
 
 
+def test_a_token_registered_as_a_digest_is_accepted_and_never_stored_in_clear(tmp_path: Path) -> None:
+    hook_token = "generated-by-rackbeat-0123456789abcdef"
+    inbox = Inbox(tmp_path / "inbox.sqlite")
+    inbox.remember_token("rackbeat", "order.shipped", hook_token)
+    with _serve(inbox, {}) as r:
+        assert r.post(SHIPPED, headers=_auth(hook_token)).status_code == 202
+        assert r.post(SHIPPED, headers=_auth(hook_token[:-1])).status_code == 401
+        assert r.post(SHIPPED, headers={"Content-Type": "application/json"}).status_code == 401
+    for path in tmp_path.iterdir():
+        assert hook_token.encode() not in path.read_bytes(), path
+
+
 def test_unknown_source_is_404_and_wrong_method_405(receiver: Receiver) -> None:
     assert receiver.post(SHIPPED, headers=_auth(), source="shopify").status_code == 404
     assert requests.get(f"{receiver.url}/webhooks/rackbeat", timeout=10).status_code == 405
