@@ -98,7 +98,7 @@ def _checked(record: MappedRecord, identity: str, rackbeat_status: str) -> Mappe
 
 @dataclass(frozen=True)
 class MappedOrders:
-    """The records, and per company how far staging was read (to remember after a good load)."""
+    """The records, and per company the staging time they were read at (remembered after a good load)."""
 
     records: list[MappedRecord]
     marks: dict[str, datetime] = field(default_factory=dict)
@@ -123,20 +123,23 @@ def write_marks(db_path: str | Path, marks: dict[str, datetime], so24_status: st
 
 def _changed(
     db_path: str | Path, identity: str, statuses: list[str], since: datetime | None, overlap: timedelta
-) -> tuple[list[str] | None, datetime | None]:
-    """Keys of eligible orders staged (content changed) after `since` minus the overlap, and the newest time."""
+) -> tuple[list[str] | None, datetime]:
+    """Keys of eligible orders staged after `since` minus the overlap (None: no mark, map all).
+
+    Also returns the new mark: the staging clock now (DuckDB's `now()`, the clock staging writes
+    stamp `_extracted_at` with), not the newest stamp seen, so a quiet tick after a bulk staging
+    does not keep re-reading that bulk.
+    """
     with connect(db_path) as con:
-        newest = con.execute(
-            "SELECT max(_extracted_at) FROM staging.so24_orders WHERE identity = ?", [identity]
-        ).fetchall()[0][0]
+        now = con.execute("SELECT now()::TIMESTAMP").fetchall()[0][0]
         if since is None:
-            return None, newest
+            return None, now
         keys = con.execute(
             "SELECT CAST(order_id AS VARCHAR) FROM staging.so24_orders WHERE identity = ? AND _extracted_at > ? "
             "AND list_contains(?::VARCHAR[], order_status) ORDER BY order_id",
             [identity, since - overlap, statuses],
         ).fetchall()
-    return [k[0] for k in keys], newest
+    return [k[0] for k in keys], now
 
 
 def map_orders(
@@ -169,9 +172,9 @@ def map_orders(
     for identity in staged_identities(db_path):
         mapped: list[MappedRecord] = []
         if only is None:
-            keys, newest = _changed(db_path, identity, statuses, (since or {}).get(identity), overlap)
-            if newest is not None:
-                result.marks[identity] = newest
+            keys, result.marks[identity] = _changed(
+                db_path, identity, statuses, (since or {}).get(identity), overlap
+            )
             if keys is None or keys:
                 mapped = map_records(db_path, spec, identity, {"so24_statuses": statuses}, keys=keys)
         seen = {r.source_key for r in mapped}
