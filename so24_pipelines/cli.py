@@ -22,11 +22,44 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# env var -> (sandbox system, key in its /_sandbox/<system>/credentials answer)
 SANDBOX_CREDENTIAL_ENV = {
-    "SO24_APPLICATION_ID": "application_id",
-    "SO24_USERNAME": "username",
-    "SO24_PASSWORD": "password",
+    "SO24_APPLICATION_ID": ("24so", "application_id"),
+    "SO24_USERNAME": ("24so", "username"),
+    "SO24_PASSWORD": ("24so", "password"),
+    "ONGOING_USERNAME": ("ongoing", "username"),
+    "ONGOING_PASSWORD": ("ongoing", "password"),
+    "ONGOING_GOODS_OWNER_ID": ("ongoing", "goodsOwnerId"),
+    "RACKBEAT_API_TOKEN": ("rackbeat", "token"),
 }
+RECEIVER_PORT = 8025
+
+
+def sandbox_env(sandbox_url: str, env: dict[str, str]) -> None:
+    """Fill the credential env vars the user has not set with the sandbox's public demo values."""
+    answers: dict[str, dict] = {}
+    for var, (system, key) in SANDBOX_CREDENTIAL_ENV.items():
+        if var in env:
+            continue
+        if system not in answers:
+            answers[system] = requests.get(f"{sandbox_url}/_sandbox/{system}/credentials", timeout=10).json()
+        env[var] = str(answers[system][key])
+
+
+def register_demo_webhooks(home: Path, sandbox_url: str, env: dict[str, str]) -> None:
+    """Register the hub's receiver with the Rackbeat sandbox; keep only token digests (inbox)."""
+    from so24_pipelines.connectors.rackbeat.client import RackbeatClient
+    from so24_pipelines.flows.rackbeat.entities_webhooks import register_created_webhooks
+    from so24_pipelines.flows.rackbeat.orders_webhooks import register_order_webhooks
+    from so24_pipelines.webhooks.inbox import INBOX_FILE_NAME, Inbox
+
+    inbox = Inbox(home / INBOX_FILE_NAME)
+    receiver = f"http://127.0.0.1:{RECEIVER_PORT}/webhooks/rackbeat"
+    with RackbeatClient(f"{sandbox_url}/rackbeat", env["RACKBEAT_API_TOKEN"]) as client:
+        tokens = {**register_order_webhooks(client, receiver), **register_created_webhooks(client, receiver)}
+    for event, token in tokens.items():
+        if token:
+            inbox.remember_token("rackbeat", event, token)
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -92,13 +125,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "so24_sandbox", "--port", str(args.sandbox_port), "--scale", str(args.scale)]
     )
+    children = [sandbox]
     try:
         _wait_for(f"{sandbox_url}/_sandbox/health", sandbox, 120)
         env = dict(os.environ, DAGSTER_HOME=str(home))
         env.setdefault("SO24_SETTINGS", str(demo_settings(home, sandbox_url)))
-        creds = requests.get(f"{sandbox_url}/_sandbox/24so/credentials", timeout=10).json()
-        for var, field in SANDBOX_CREDENTIAL_ENV.items():
-            env.setdefault(var, str(creds[field]))
+        sandbox_env(sandbox_url, env)
+        receiver = subprocess.Popen(
+            [sys.executable, "-m", "so24_pipelines.webhooks", "--port", str(RECEIVER_PORT),
+             "--inbox", str(home / "so24_inbox.sqlite")],
+            env=env,
+        )
+        children.append(receiver)
+        register_demo_webhooks(home, sandbox_url, env)
+        print(
+            f"Webhook receiver on http://127.0.0.1:{RECEIVER_PORT}/webhooks/rackbeat (registered with Rackbeat).",
+            flush=True,
+        )
         print(
             f"Sandbox ready. Dagster UI: http://localhost:{args.port}  (DAGSTER_HOME={home})\n"
             "Open Assets > so24 and click 'Materialize all'. Stop with Ctrl-C.",
@@ -116,8 +159,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             dagster.send_signal(signal.SIGINT)
             return dagster.wait()
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=15)
+        for child in reversed(children):
+            child.terminate()
+            child.wait(timeout=15)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
