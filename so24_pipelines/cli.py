@@ -33,6 +33,7 @@ SANDBOX_CREDENTIAL_ENV = {
     "RACKBEAT_API_TOKEN": ("rackbeat", "token"),
 }
 RECEIVER_PORT = 8025
+DEMO_SYSTEMS = ("rackbeat", "ongoing")  # the systems the sandbox emulates today
 
 
 def sandbox_env(sandbox_url: str, env: dict[str, str]) -> None:
@@ -107,11 +108,18 @@ def demo_settings(home: Path, sandbox_url: str) -> Path:
     path = home / "so24.yaml"
     if not path.exists():
         defaults = Settings()
-        data = {
+        data: dict = {
             name: {"base_url": str(defaults.system(name).base_url).replace(DEFAULT_SANDBOX, sandbox_url)}
             for name in SYSTEMS
         }
-        path.write_text("# Written by `so24 demo`: the bundled sandbox's URLs. Edit freely.\n" + yaml.safe_dump(data))
+        for name in DEMO_SYSTEMS:
+            data[name]["enabled"] = True
+        path.write_text(
+            "# Written by `so24 demo`: the bundled sandbox's URLs, with Rackbeat and Ongoing connected.\n"
+            "# 24SO stock has one master: R8 (Rackbeat) is on, so O5 (Ongoing) is off; to see O5, set\n"
+            "# flows: {O5: {enabled: true}, R8: {enabled: false}}. Edit freely; see so24.example.yaml.\n"
+            + yaml.safe_dump(data)
+        )
     return path
 
 

@@ -2,7 +2,9 @@
 
 A scheduled run that fails at 03:00 on a missing env var or a typo in a host name costs a night of
 sync; this module finds those in seconds. It only looks at the systems an enabled flow needs, so a
-deployment without Rackbeat is not nagged about RACKBEAT_API_TOKEN.
+deployment without Rackbeat is not nagged about RACKBEAT_API_TOKEN. Settings only lets a flow on
+when its systems are connected (`<system>.enabled`), so those are always connected systems; a
+connected system that no enabled flow uses gets a warning, since nothing about it is checked.
 
 Env vars are reported by name only. Their values are never read into a message, because the
 report lands in terminals, CI logs and tickets.
@@ -43,7 +45,7 @@ def preflight(
 
     probe=False skips the network (for offline checks and fast tests).
     """
-    problems = _missing_env_vars(settings, env) + _staging_problems(settings, env)
+    problems = _missing_env_vars(settings, env) + _unused_systems(settings) + _staging_problems(settings, env)
     if probe:
         problems += _unreachable(_probe_targets(settings))
     return problems
@@ -71,12 +73,27 @@ def _missing_env_vars(settings: Settings, env: Mapping[str, str]) -> list[Proble
     for system, flows in settings.systems_in_use().items():
         for var in CREDENTIAL_ENV_VARS[system]:
             if not env.get(var, "").strip():
+                way_out = "switch those flows off" if system == "so24" else f"set {system}.enabled: false"
                 message = (
                     f"{var} is not set; {system} needs it for the enabled flows {', '.join(flows)} "
-                    "(set it in the environment, or switch those flows off)"
+                    f"(set it in the environment, or {way_out})"
                 )
                 problems.append(Problem(f"env.{var}", message))
     return problems
+
+
+def _unused_systems(settings: Settings) -> list[Problem]:
+    in_use = settings.systems_in_use()
+    return [
+        Problem(
+            f"{system}.enabled",
+            f"{system} is connected but no enabled flow uses it, so its credentials and URL are not "
+            "checked; switch one of its flows on, or set enabled: false",
+            "warning",
+        )
+        for system in settings.connected_systems()
+        if system not in in_use and system != "so24"
+    ]
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -9,24 +9,28 @@ Credentials never live here. The file is meant to be committed; the secrets are 
 vars in CREDENTIAL_ENV_VARS (through `dagster.EnvVar` in the resources), and a file that tries to
 hold one is refused with the name of the env var to use instead.
 
-A flow defaults to what its vendor's guide (seeds/) says, but only once it is built: a switch for
-a flow that has no code yet would silently do nothing, so it is refused. BUILT_FLOWS is the one
-place a finished flow is declared.
+A deployment connects 24SO to some of the other systems, never to all of them: each non-24SO
+system section has `enabled` ("connect this system", off by default). A flow defaults to what its
+vendor's guide (seeds/) says, but only once it is built and every system it talks to is connected;
+so an empty file runs the 24SO extraction only and asks for no Rackbeat or Ongoing credentials.
+Switching on a flow that has no code yet, or whose system is not connected, is refused: the switch
+would silently do nothing. BUILT_FLOWS is the one place a finished flow is declared.
+
+24SO stock has one master. R8 (Rackbeat) and O5 (Ongoing) both set it, so both on is refused; with
+both systems connected R8 defaults on and O5 off, and switching O5 on explicitly turns R8's default
+off (STOCK_MASTER_FLOWS).
 """
 
 from __future__ import annotations
 
-import difflib
+import contextvars
 import os
-import re
-import sys
-import types
 import zoneinfo
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -36,22 +40,40 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+
+from so24_pipelines import settings_messages
 
 SETTINGS_ENV_VAR = "SO24_SETTINGS"
 DEFAULT_SETTINGS_FILE = "so24.yaml"
 STAGING_FILE_NAME = "so24_staging.duckdb"
 
-# Flows whose code exists. Flip a flow on here (and in so24.example.yaml) when its issue lands.
-BUILT_FLOWS: frozenset[str] = frozenset({"E1", "E2", "E3", "E4", "E5", "E6", "E7"})
+# Flows whose code exists. Add a flow here when its issue lands (and in so24.example.yaml drop its
+# "not built yet" mark, and its `enabled` if the flow needs a system other than 24SO).
+BUILT_FLOWS: frozenset[str] = frozenset(
+    {"E1", "E2", "E3", "E4", "E5", "E6", "E7"}
+    | {"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"}
+    | {"O1", "O2", "O3", "O4", "O5", "O6"}
+)
 
 SYSTEMS: tuple[str, ...] = ("so24", "rackbeat", "ongoing", "lnb", "smartdok", "netvisor")
+# The systems a deployment switches on (<system>.enabled); 24SO is the hub and always on.
+CONNECTABLE_SYSTEMS: tuple[str, ...] = SYSTEMS[1:]
+SYSTEM_TITLES: dict[str, str] = {
+    "so24": "24SO",
+    "rackbeat": "Rackbeat",
+    "ongoing": "Ongoing",
+    "lnb": "Le New Black",
+    "smartdok": "Smartdok",
+    "netvisor": "Netvisor",
+}
 
 # What each system's auth scheme needs (reference/*/API.md). Identifiers that pick a tenant
 # (goods owner, organisation) are here too: they differ per deployment like the secrets do.
@@ -130,9 +152,47 @@ class SettingsError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def default_enabled(flow_id: str) -> bool:
-    """The seed's default switch, held back to off while the flow has no code."""
-    return FLOW_CATALOG[flow_id].seed_on and flow_id in BUILT_FLOWS
+# Flows that both set 24SO stock, in order of preference: the first defaults on, the second only
+# defaults on while the first is off.
+STOCK_MASTER_FLOWS: tuple[str, str] = ("R8", "O5")
+
+
+def missing_systems(flow_id: str, connected: Collection[str]) -> tuple[str, ...]:
+    """The non-24SO systems of a flow that are not connected (24SO always is)."""
+    return tuple(s for s in FLOW_CATALOG[flow_id].systems if s != "so24" and s not in connected)
+
+
+def default_enabled(flow_id: str, connected: Collection[str] = ()) -> bool:
+    """The seed's default switch, held off while the flow has no code or a system is not connected.
+
+    `connected` names the systems with `<system>.enabled: true` (24SO counts as always connected).
+    The R8/O5 stock-master preference is applied on top of this by the flows section.
+    """
+    info = FLOW_CATALOG[flow_id]
+    return info.seed_on and flow_id in BUILT_FLOWS and not missing_systems(flow_id, connected)
+
+
+# The connected systems of the Settings being validated, for the flows section's defaults and checks.
+_CONNECTED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "so24_connected_systems", default=frozenset()
+)
+_BOOL = TypeAdapter(bool)
+
+
+def _switched_on(entry: Any) -> bool:
+    """Whether a raw section (system or flow) says `enabled: true`; an invalid value counts as off
+    (the section's own validation reports it)."""
+    if not isinstance(entry, dict) or "enabled" not in entry:
+        return False
+    try:
+        return _BOOL.validate_python(entry["enabled"])
+    except ValidationError:
+        return False
+
+
+def _raw_connected(data: Mapping[str, Any]) -> frozenset[str]:
+    """The systems a raw settings mapping connects."""
+    return frozenset(s for s in CONNECTABLE_SYSTEMS if _switched_on(data.get(s)))
 
 
 Direction = Literal["24so", "rackbeat", "both"]
@@ -177,12 +237,7 @@ def _check_url(value: str) -> str:
 UrlStr = Annotated[str, AfterValidator(_check_url)]
 
 
-def _fail(problems: list[tuple[str, str]]) -> NoReturn:
-    """Raise rule violations as one pydantic error that carries each (key below here, message)."""
-    summary = "; ".join(message for _, message in problems)
-    raise PydanticCustomError(
-        "settings_rules", "{summary}", {"summary": summary, "problems": tuple(problems)}
-    )
+_fail = settings_messages.fail
 
 
 # --------------------------------------------------------------------------- systems
@@ -204,6 +259,18 @@ class SystemSettings(_Model):
     max_retries: int = Field(
         5, ge=0, le=20, description="Retries of transient failures (5xx, 429, dropped connections)."
     )
+
+
+class _Connect(_Model):
+    enabled: bool = Field(
+        False,
+        description="Connect this system: its flows then take their seed defaults and may be switched on; "
+        "off, they stay off and its credentials are not needed.",
+    )
+
+
+class ConnectedSystemSettings(SystemSettings, _Connect):
+    """A system other than 24SO: a deployment connects only some of them (`enabled`)."""
 
 
 class So24Settings(SystemSettings):
@@ -257,7 +324,7 @@ class So24Settings(SystemSettings):
         return self.webservices_url or self.base_url
 
 
-class RackbeatSettings(SystemSettings):
+class RackbeatSettings(ConnectedSystemSettings):
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/rackbeat", description="Real Rackbeat: https://app.rackbeat.com/api."
     )
@@ -266,7 +333,7 @@ class RackbeatSettings(SystemSettings):
     )
 
 
-class OngoingSettings(SystemSettings):
+class OngoingSettings(ConnectedSystemSettings):
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/ongoing/sandbox",
         description="Real Ongoing: https://api.ongoingsystems.se/{warehouse}; one URL per WMS instance, "
@@ -274,20 +341,20 @@ class OngoingSettings(SystemSettings):
     )
 
 
-class LnbSettings(SystemSettings):
+class LnbSettings(ConnectedSystemSettings):
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/lnb",
         description="Real Le New Black: https://www.lenewblack.com/apis/wholesale/v2.",
     )
 
 
-class SmartdokSettings(SystemSettings):
+class SmartdokSettings(ConnectedSystemSettings):
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/smartdok", description="Real Smartdok: https://api.smartdok.no."
     )
 
 
-class NetvisorSettings(SystemSettings):
+class NetvisorSettings(ConnectedSystemSettings):
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/netvisor", description="Real Netvisor: https://isvapi.netvisor.fi."
     )
@@ -301,7 +368,10 @@ class NetvisorSettings(SystemSettings):
 
 class FlowSettings(_Model):
     enabled: bool = Field(
-        False, description="The flow's switch. Default: the seed's, but off until the flow is built."
+        False,
+        description="The flow's switch. Default: the seed's, once the flow is built and each system it "
+        "talks to is connected (`<system>.enabled: true`); off otherwise. With Rackbeat and Ongoing both "
+        "connected, R8 defaults on and O5 off (24SO stock has one master); O5: true turns R8's default off.",
     )
     dry_run: bool = Field(
         False, description="Plan and preview writes in Dagster metadata without sending them (X4)."
@@ -525,39 +595,63 @@ class FlowsSettings(_Model):
     @model_validator(mode="before")
     @classmethod
     def _fill_switch_defaults(cls, data: Any) -> Any:
-        """A flow the file leaves out, or whose switch it leaves out, gets default_enabled()."""
+        """A flow the file leaves out, or whose switch it leaves out, gets default_enabled() for the
+        connected systems, then the stock-master preference (R8 before O5)."""
         if data is None:
             data = {}
         if not isinstance(data, dict):
             return data
-        filled = dict(data)
-        for flow_id in FLOW_CATALOG:
-            entry = filled.get(flow_id)
-            entry = {} if entry is None else entry
-            if isinstance(entry, dict) and "enabled" not in entry:
-                entry = {**entry, "enabled": default_enabled(flow_id)}
-            filled[flow_id] = entry
+        connected = _CONNECTED.get()
+        filled = {**data, **{f: {} for f in FLOW_CATALOG if data.get(f) is None}}
+        first, second = STOCK_MASTER_FLOWS  # fill the preferred master first: the second depends on it
+        for flow_id in (first, second, *FLOW_CATALOG):
+            entry = filled[flow_id]
+            if not isinstance(entry, dict) or "enabled" in entry:
+                continue
+            on = default_enabled(flow_id, connected)
+            if flow_id == first:
+                on = on and not _switched_on(data.get(second))
+            elif flow_id == second:
+                on = on and not _switched_on(filled[first])
+            filled[flow_id] = {**entry, "enabled": on}
         return filled
 
     @field_validator("*")
     @classmethod
-    def _refuse_unbuilt(cls, flow: FlowSettings, info: ValidationInfo) -> FlowSettings:
-        """Per flow, so every enabled unbuilt flow is reported even when a sibling is invalid."""
+    def _refuse_switches_that_do_nothing(cls, flow: FlowSettings, info: ValidationInfo) -> FlowSettings:
+        """Per flow, so every such switch is reported even when a sibling is invalid."""
         flow_id = str(info.field_name)
         flow._flow_id = flow_id
-        if flow.enabled and not flow.built:
+        if not flow.enabled:
+            return flow
+        if not flow.built:
             title = FLOW_CATALOG[flow_id].title
             _fail([("enabled", f"{flow_id} ({title}) is not built yet; set enabled: false")])
+        missing = missing_systems(flow_id, _CONNECTED.get())
+        if missing:
+            names = " and ".join(SYSTEM_TITLES[s] for s in missing)
+            keys = " and ".join(f"{s}.enabled: true" for s in missing)
+            _fail([("enabled", f"{flow_id} needs {names}: set {keys} first")])
         return flow
 
     @model_validator(mode="after")
     def _check_cross_rules(self) -> FlowsSettings:
+        problems = []
         if self.O3.set_status_on_import and self.O3.import_status == self.O2.so24_status:
             reason = (
                 f"must differ from flows.O2.so24_status ({self.O2.so24_status}): "
                 "setting the status orders are picked up at would show nothing in 24SO"
             )
-            _fail([("O3.import_status", reason)])
+            problems.append(("O3.import_status", reason))
+        first, second = STOCK_MASTER_FLOWS
+        if getattr(self, first).enabled and getattr(self, second).enabled:
+            reason = (
+                f"24SO stock would be set by both Rackbeat ({first}) and Ongoing ({second}): switch one off "
+                f"(flows.{first}.enabled or flows.{second}.enabled)"
+            )
+            problems += [(f"{first}.enabled", reason), (f"{second}.enabled", reason)]
+        if problems:
+            _fail(problems)
         return self
 
     def items(self) -> Iterator[tuple[str, FlowSettings]]:
@@ -626,12 +720,13 @@ class Settings(_Model):
     netvisor: NetvisorSettings = Field(default_factory=NetvisorSettings)
     flows: FlowsSettings = Field(default_factory=FlowsSettings)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _refuse_secrets(cls, data: Any) -> Any:
-        """Refuse credentials before anything else, so no later message can quote one."""
+    def _validate(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Refuse credentials before anything else, so no later message can quote one; then
+        validate with the connected systems known to the flows section."""
         if not isinstance(data, dict):
-            return data
+            return handler(data)
         advice = "secrets and credentials do not belong in the settings file; remove this key and set {} in the environment"
         problems = []
         for path in _walk(data):
@@ -640,7 +735,12 @@ class Settings(_Model):
                 problems.append((".".join(path), advice.format(" / ".join(env_vars))))
         if problems:
             _fail(problems)
-        return {k: ({} if v is None and k in cls.model_fields else v) for k, v in data.items()}
+        data = {k: ({} if v is None and k in cls.model_fields else v) for k, v in data.items()}
+        token = _CONNECTED.set(_raw_connected(data))
+        try:
+            return handler({"flows": {}, **data})
+        finally:
+            _CONNECTED.reset(token)
 
     def flow(self, flow_id: str) -> FlowSettings:
         """One flow's settings by its FLOWS.md ID (case-insensitive)."""
@@ -652,6 +752,10 @@ class Settings(_Model):
     def enabled_flows(self) -> list[str]:
         """IDs of the flows switched on, in FLOWS.md order."""
         return [flow_id for flow_id, flow in self.flows.items() if flow.enabled]
+
+    def connected_systems(self) -> list[str]:
+        """24SO plus every system with `enabled: true`, in SYSTEMS order."""
+        return [s for s in SYSTEMS if s == "so24" or getattr(self, s).enabled]
 
     def systems_in_use(self) -> dict[str, list[str]]:
         """System -> the enabled flows that need it; what preflight checks credentials and URLs for."""
@@ -694,85 +798,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-# --------------------------------------------------------------------------- messages
-
-
-def _key(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Settings
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None or not (
-            isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
-        ):
-            return None
-        model = field.annotation
-    return model
-
-
-def _got(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _unknown_key_message(loc: tuple[Any, ...]) -> str:
-    name = str(loc[-1])
-    if len(loc) == 3 and loc[0] == "flows" and name == "built":
-        return (
-            "read-only: whether a flow is built is decided by the code (BUILT_FLOWS), not the file; remove it"
-        )
-    parent = _model_at(loc[:-1])
-    allowed = list(parent.model_fields) if parent else []
-    close = [a for a in allowed if a.lower() == name.lower()] or difflib.get_close_matches(
-        name, allowed, 1, 0.6
-    )
-    what = "not a flow ID of FLOWS.md" if parent is FlowsSettings else "unknown key"
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{what}{hint} (allowed: {', '.join(allowed)})" if allowed else f"{what}{hint}"
-
-
-def _message(err: Any) -> str:
-    loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return _unknown_key_message(loc)
-    if kind == "literal_error":
-        values = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"must be one of {', '.join(values)} (got {_got(err['input'])})"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        parent = _model_at(loc[:-1])
-        field = parent.model_fields.get(str(loc[-1])) if parent else None
-        reason = f". {field.description}" if field and field.description else ""
-        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(
-            kind, kind.replace("_", " ")
-        )
-        return f"must be {bound} {next(iter(ctx.values()))} (got {_got(err['input'])}){reason}"
-    if kind == "missing":
-        return "is required"
-    if kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    text = str(err["msg"]).replace("Input should be", "must be")
-    return f"{text[:1].lower()}{text[1:]} (got {_got(err['input'])})"
-
-
 def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
     """(key path, message) for every error, in the words a data engineer reads in the UI."""
-    problems: list[tuple[str, str]] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        if err["type"] == "settings_rules":
-            base = _key(loc)
-            problems.extend((f"{base}.{sub}" if base else sub, msg) for sub, msg in err["ctx"]["problems"])
-        else:
-            problems.append((_key(loc), _message(err)))
-    return problems
+    return settings_messages.describe_validation_error(exc, Settings)
 
 
 def _resolve_source(path: str | Path | None, env: Mapping[str, str]) -> Path | None:
@@ -827,97 +855,21 @@ def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | No
         raise SettingsError(label, describe_validation_error(exc)) from None
 
 
-# --------------------------------------------------------------------------- reference for docs/settings.md
-
-DOC_BEGIN = "<!-- BEGIN GENERATED by `python -m so24_pipelines.settings docs/settings.md` -->"
-DOC_END = "<!-- END GENERATED -->"
-
-
-def _values(annotation: Any, metadata: list[Any]) -> str:
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Annotated:
-        return _values(args[0], list(args[1:]))
-    if origin is Literal:
-        return " / ".join(str(a) for a in args)
-    if origin is list:
-        return f"list of {_values(args[0], [])}"
-    if origin in (Union, types.UnionType):
-        text = " or ".join(_values(a, []) for a in args if a is not type(None))
-        return f"{text}, or empty" if type(None) in args else text
-    if annotation is bool:
-        return "true / false"
-    if annotation is int:
-        low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
-        high = next((m.le for m in metadata if hasattr(m, "le")), None)
-        return f"{low}..{high}" if low is not None and high is not None else "integer"
-    if annotation is date:
-        return "date YYYY-MM-DD"
-    is_url = any(getattr(m, "func", None) is _check_url for m in metadata)
-    return "URL" if is_url else "text"
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(empty)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
-
-
-def _rows(model: type[BaseModel], prefix: str, flow_id: str | None = None) -> list[str]:
-    rows = []
-    for name, field in model.model_fields.items():
-        cell = f"`{_show(field.get_default(call_default_factory=True))}`"
-        if flow_id and name == "enabled":
-            seed = "on" if FLOW_CATALOG[flow_id].seed_on else "off"
-            note = "" if flow_id in BUILT_FLOWS else f" (seed: {seed}; not built yet)"
-            cell = f"`{_show(default_enabled(flow_id))}`{note}"
-        values = _values(field.annotation, list(field.metadata))
-        rows.append(f"| `{prefix}.{name}` | {cell} | {values} | {field.description or ''} |")
-    return rows
-
-
-def settings_reference() -> str:
-    """Every key with its default, allowed values and meaning, generated from the model itself."""
-    head = ["| Key | Default | Values | Meaning |", "|---|---|---|---|"]
-    out: list[str] = []
-    for section, field in Settings.model_fields.items():
-        if section == "flows":
-            continue
-        out += [f"### `{section}`", "", *head, *_rows(field.annotation, section), ""]
-    out += ["### `flows`", ""]
-    for flow_id, info in FLOW_CATALOG.items():
-        model = FlowsSettings.model_fields[flow_id].annotation
-        out += [f"#### `flows.{flow_id}`: {info.title} ({', '.join(info.systems)})", ""]
-        out += [*head, *_rows(model, f"flows.{flow_id}", flow_id), ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _write_reference(doc_path: Path) -> None:
-    text = doc_path.read_text(encoding="utf-8")
-    start, end = text.index(DOC_BEGIN) + len(DOC_BEGIN), text.index(DOC_END)
-    doc_path.write_text(text[:start] + "\n" + settings_reference() + text[end:], encoding="utf-8")
-
-
-if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        _write_reference(Path(sys.argv[1]))
-    else:
-        sys.stdout.write(settings_reference())
-
-
 __all__ = [
     "BUILT_FLOWS",
+    "CONNECTABLE_SYSTEMS",
     "CREDENTIAL_ENV_VARS",
     "FLOW_CATALOG",
     "SETTINGS_ENV_VAR",
+    "STOCK_MASTER_FLOWS",
     "SYSTEMS",
+    "SYSTEM_TITLES",
     "FlowInfo",
     "FlowSettings",
     "Settings",
     "SettingsError",
     "default_enabled",
+    "describe_validation_error",
     "load_settings",
+    "missing_systems",
 ]

@@ -78,11 +78,38 @@ def test_complete_env_and_writable_staging_is_clean(tmp_path: Path) -> None:
 def test_enabled_flow_of_another_system_needs_its_env_vars(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"R4", "N1"})
-    s = settings_with(tmp_path, flows={"R4": {"enabled": True}, "N1": {"enabled": False}})
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"N1"})
+    only_r4 = {f"R{i}": {"enabled": i == 4} for i in range(1, 10)}
+    s = settings_with(tmp_path, rackbeat={"enabled": True}, flows={**only_r4, "N1": {"enabled": False}})
     problems = preflight(s, env=full_env("so24"), probe=False)
     assert keys(problems) == ["env.RACKBEAT_API_TOKEN"]
-    assert "enabled flows R4 " in problems[0].message
+    assert "enabled flows R4 " in problems[0].message and "rackbeat.enabled: false" in problems[0].message
+
+
+def test_a_connected_system_needs_its_env_vars_for_its_default_flows(tmp_path: Path) -> None:
+    s = settings_with(tmp_path, rackbeat={"enabled": True})
+    problems = preflight(s, env=full_env("so24"), probe=False)
+    assert keys(problems) == ["env.RACKBEAT_API_TOKEN"]
+    assert "R1, R2, R3, R4, R5, R6, R7, R8, R9" in problems[0].message
+    assert preflight(s, env=full_env("so24", "rackbeat"), probe=False) == []
+
+
+def test_systems_not_connected_need_no_credentials_nor_reachability(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    s = settings_with(
+        tmp_path,
+        so24={"base_url": dead},
+        **{system: {"base_url": dead} for system in ("rackbeat", "ongoing", "lnb", "smartdok", "netvisor")},
+    )
+    assert keys(preflight(s, env=full_env("so24"), probe=True)) == ["so24.base_url"]
+
+
+def test_a_connected_system_no_flow_uses_is_a_warning(tmp_path: Path) -> None:
+    off = {f"O{i}": {"enabled": False} for i in range(1, 7)}
+    s = settings_with(tmp_path, ongoing={"enabled": True}, flows=off)
+    problems = preflight(s, env=full_env("so24"), probe=False)
+    assert [(p.key, p.severity) for p in problems] == [("ongoing.enabled", "warning")]
+    assert not has_errors(problems)
 
 
 def test_no_flow_enabled_needs_no_credentials(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""so24.yaml: defaults follow the seeds, the example file is the defaults, and every bad value
-fails with a message that names its key path (and never quotes a secret)."""
+"""so24.yaml: defaults follow the seeds for the connected systems, the example file is the
+defaults, and every bad value fails with a message that names its key path (and never quotes a
+secret)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,15 @@ import yaml
 from so24_pipelines import settings as settings_module
 from so24_pipelines.settings import (
     BUILT_FLOWS,
+    CONNECTABLE_SYSTEMS,
     CREDENTIAL_ENV_VARS,
-    DOC_BEGIN,
-    DOC_END,
     FLOW_CATALOG,
     FlowsSettings,
     Settings,
     SettingsError,
     load_settings,
-    settings_reference,
 )
+from so24_pipelines.settings_docs import DOC_BEGIN, DOC_END, settings_reference
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLOWS_MD = REPO_ROOT.parent / "shared" / "FLOWS.md"
@@ -106,22 +106,146 @@ def test_every_flow_of_flows_md_has_a_switch() -> None:
 
 
 def test_unbuilt_flows_default_off_but_keep_the_seed_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    s = Settings()
-    assert not s.flows.O1.enabled and not s.flows.O1.built
+    lnb = {"lnb": {"enabled": True}}
+    s = Settings.model_validate(lnb)
+    assert not s.flows.L1.enabled and not s.flows.L1.built
     assert s.flows.E4.enabled and s.flows.E4.built
-    assert FLOW_CATALOG["O1"].seed_on and not FLOW_CATALOG["O4"].seed_on
+    assert FLOW_CATALOG["L1"].seed_on and not FLOW_CATALOG["O4"].seed_on
     # Shipping a flow is one edit of BUILT_FLOWS: it then takes the seed's default and may be enabled.
-    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"O1", "O4"})
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"L1"})
+    s = Settings.model_validate(lnb)
+    assert s.flows.L1.enabled and s.flows.L1.built
+    assert not Settings().flows.L1.enabled  # ... once its system is connected
+
+
+def test_systems_are_not_connected_by_default_so_only_24so_flows_run() -> None:
     s = Settings()
-    assert s.flows.O1.enabled and s.flows.O1.built
-    assert not s.flows.O4.enabled
-    assert Settings.model_validate({"flows": {"O4": {"enabled": True}}}).flows.O4.enabled
+    assert not any(s.system(name).enabled for name in CONNECTABLE_SYSTEMS)  # type: ignore[attr-defined]
+    assert s.connected_systems() == ["so24"]
+    assert set(s.systems_in_use()) == {"so24"}
+    assert all(
+        not flow.enabled
+        for flow_id, flow in s.flows.items()
+        if set(FLOW_CATALOG[flow_id].systems) != {"so24"}
+    )
+
+
+def test_rackbeat_enabled_turns_the_r_flows_on_at_seed_defaults() -> None:
+    s = Settings.model_validate({"rackbeat": {"enabled": True}})
+    r_flows = [f for f in FLOW_CATALOG if f.startswith("R")]
+    assert s.enabled_flows() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", *r_flows]
+    assert s.connected_systems() == ["so24", "rackbeat"]
+    assert list(s.systems_in_use()) == ["so24", "rackbeat"]
+    # A connected system's flows can still be switched off one by one.
+    s = Settings.model_validate({"rackbeat": {"enabled": True}, "flows": {"R3": {"enabled": False}}})
+    assert "R3" not in s.enabled_flows() and "R4" in s.enabled_flows()
+
+
+def test_ongoing_enabled_turns_the_o_flows_on_at_seed_defaults() -> None:
+    s = Settings.model_validate({"ongoing": {"enabled": True}})
+    assert [f for f in s.enabled_flows() if not f.startswith("E")] == ["O1", "O2", "O3", "O5", "O6"]
+    assert not s.flows.O4.enabled  # seed default off
+    assert Settings.model_validate(
+        {"ongoing": {"enabled": True}, "flows": {"O4": {"enabled": True}}}
+    ).flows.O4.enabled
+
+
+@pytest.mark.parametrize(
+    ("flows", "r8", "o5"),
+    [
+        ({}, True, False),  # neither set: Rackbeat is the stock master
+        ({"O5": {"enabled": True}}, False, True),  # choosing Ongoing turns R8's default off
+        ({"R8": {"enabled": False}}, False, True),  # and R8 off leaves O5 at its seed default
+        ({"R8": {"enabled": True}}, True, False),
+        ({"R8": {"enabled": False}, "O5": {"enabled": False}}, False, False),
+    ],
+)
+def test_24so_stock_has_one_master_when_rackbeat_and_ongoing_are_both_connected(
+    flows: dict[str, dict[str, bool]], r8: bool, o5: bool
+) -> None:
+    s = Settings.model_validate({"rackbeat": {"enabled": True}, "ongoing": {"enabled": True}, "flows": flows})
+    assert (s.flows.R8.enabled, s.flows.O5.enabled) == (r8, o5)
+    assert s.flows.R4.enabled and s.flows.O2.enabled
+
+
+def test_r8_and_o5_both_on_is_refused_naming_both_keys(tmp_path: Path) -> None:
+    error = problems_of(
+        tmp_path,
+        "rackbeat: {enabled: true}\nongoing: {enabled: true}\nflows: {R8: {enabled: true}, O5: {enabled: true}}\n",
+    )
+    assert [key for key, _ in error.problems] == ["flows.R8.enabled", "flows.O5.enabled"]
+    assert "24SO stock would be set by both Rackbeat (R8) and Ongoing (O5): switch one off" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "flows: {R4: {enabled: true}}",
+            "flows.R4.enabled: R4 needs Rackbeat: set rackbeat.enabled: true first",
+        ),
+        (
+            "flows: {O4: {enabled: true}}",
+            "flows.O4.enabled: O4 needs Ongoing: set ongoing.enabled: true first",
+        ),
+        (
+            "ongoing: {enabled: true}\nflows: {R8: {enabled: true}, O5: {enabled: false}}",
+            "flows.R8.enabled: R8 needs Rackbeat: set rackbeat.enabled: true first",
+        ),
+        (
+            "rackbeat: {enabled: maybe}\nflows: {R4: {enabled: true}}",
+            "rackbeat.enabled: must be a valid boolean",
+        ),
+    ],
+)
+def test_a_flow_of_an_unconnected_system_cannot_be_switched_on(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    assert f"{tmp_path / 'bad.yaml'}: {expected}" in str(problems_of(tmp_path, text))
+
+
+def test_the_message_names_every_missing_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"N1"})
+    text = "flows: {N1: {enabled: true}}"
+    assert (
+        "N1 needs Netvisor and Rackbeat: set netvisor.enabled: true and rackbeat.enabled: true first"
+        in str(problems_of(tmp_path, text))
+    )
+    assert "N1 needs Netvisor: set netvisor.enabled: true first" in str(
+        problems_of(tmp_path, "rackbeat: {enabled: true}\n" + text)
+    )
+    s = Settings.model_validate({"rackbeat": {"enabled": True}, "netvisor": {"enabled": True}})
+    assert s.flows.N1.enabled
+
+
+def system_bound_flows() -> set[str]:
+    """Built flows whose default waits for a system: the example leaves their `enabled` out."""
+    return {f for f, info in FLOW_CATALOG.items() if f in BUILT_FLOWS and set(info.systems) - {"so24"}}
 
 
 def test_example_file_is_the_defaults_and_lists_every_key() -> None:
     assert load_settings(EXAMPLE) == Settings()
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    assert yaml_keys(raw) == model_keys(Settings)
+    omitted = {f"flows.{f}.enabled" for f in system_bound_flows()}
+    assert yaml_keys(raw) == model_keys(Settings) - omitted
+
+
+def test_example_with_a_system_connected_gives_its_seed_defaults(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for system in ("rackbeat", "ongoing"):
+        connected = text.replace(f"\n{system}:\n  enabled: false", f"\n{system}:\n  enabled: true")
+        assert connected != text
+        expected = Settings.model_validate({system: {"enabled": True}})
+        assert load_settings(write(tmp_path, connected)) == expected
+
+
+def test_example_comments_give_the_seed_default_of_system_bound_flows() -> None:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for flow_id in system_bound_flows():
+        line = next(line for line in lines if line.strip().startswith(f"{flow_id}:"))
+        seed = "on" if FLOW_CATALOG[flow_id].seed_on else "off"
+        systems = [s for s in FLOW_CATALOG[flow_id].systems if s != "so24"]
+        assert f"seed default: {seed}, once {systems[0]}.enabled" in line, line
 
 
 def test_example_marks_every_unbuilt_flow() -> None:
@@ -135,7 +259,7 @@ def test_docs_are_generated_from_the_model() -> None:
     text = DOCS.read_text(encoding="utf-8")
     block = text[text.index(DOC_BEGIN) + len(DOC_BEGIN) : text.index(DOC_END)]
     assert block.strip() == settings_reference().strip(), (
-        "run: python -m so24_pipelines.settings docs/settings.md"
+        "run: python -m so24_pipelines.settings_docs docs/settings.md"
     )
     for key in model_keys(Settings):
         assert f"`{key}`" in text, key
@@ -258,7 +382,19 @@ def test_staging_path(tmp_path: Path) -> None:
         ("so24: {cadence_minutes: often}", "so24.cadence_minutes: must be a valid integer"),
         ("so24: {identities: [not-a-guid]}", "so24.identities: every identity must be a GUID"),
         ("rackbeat: {base_url: app.rackbeat.com}", "rackbeat.base_url: must be an http:// or https:// URL"),
-        ("flows: {R4: {enabled: true}}", "flows.R4.enabled: R4 (Orders 24SO -> Rackbeat) is not built yet"),
+        (
+            "flows: {L1: {enabled: true}}",
+            "flows.L1.enabled: L1 (Stock levels 24SO -> Le New Black) is not built yet",
+        ),
+        (
+            "lnb: {enabled: true}\nflows: {L1: {enabled: true}}",
+            "flows.L1.enabled: L1 (Stock levels 24SO -> Le New Black) is not built yet",
+        ),
+        (
+            "flows: {R4: {enabled: true}}",
+            "flows.R4.enabled: R4 needs Rackbeat: set rackbeat.enabled: true first",
+        ),
+        ("so24: {enabled: true}", "so24.enabled: 24SO is the hub and always connected"),
         ("flows: {O1: {built: true}}", "flows.O1.built: read-only"),
         (
             "flows: {O3: {set_status_on_import: true, import_status: Confirmed}}",
