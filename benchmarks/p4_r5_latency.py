@@ -32,8 +32,6 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=60)
     args = parser.parse_args()
 
-    import pytest
-
     from so24_pipelines.flows.rackbeat.orders_flow import run_orders
     from so24_pipelines.flows.rackbeat.orders_webhooks import SHIPPED
     from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
@@ -52,7 +50,6 @@ def main() -> None:
     from so24_pipelines_tests.sandbox_process import start_sandbox
 
     sandbox = start_sandbox(scale=args.scale, timeout=300)
-    patch = pytest.MonkeyPatch()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
@@ -63,7 +60,7 @@ def main() -> None:
             prepare_rackbeat(rb, db)
             run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="p4-r4")
             orders = sendable_orders(db)[: args.orders]
-            settings = order_settings(patch)
+            settings = order_settings()
             defs = order_definitions(settings, sandbox, db, home)
             interval = defs.get_sensor_def("rackbeat_order_events").minimum_interval_seconds or 30
             shipped_at: dict[int, float] = {}
@@ -95,7 +92,6 @@ def main() -> None:
                 stop.set()
             rb.close()
     finally:
-        patch.undo()
         sandbox.stop()
     if len(sent_after) < len(orders):
         raise SystemExit(f"only {len(sent_after)} of {len(orders)} orders became Sent within 120 s")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.ongoing import build_ongoing_definitions
 from so24_pipelines_tests.e2e.test_ongoing_harness import o_settings
 
 ALL = {"ongoing_articles", "ongoing_orders", "ongoing_order_status", "ongoing_suppliers", "ongoing_stock"}
@@ -18,7 +17,7 @@ def job_assets(defs: dg.Definitions) -> set[str]:
 
 def merged(settings) -> dg.Definitions:
     """Merged as the lead's definitions.py will: every resource an Ongoing asset needs must resolve."""
-    defs = dg.Definitions.merge(build_definitions(settings), build_ongoing_definitions(settings))
+    defs = build_definitions(settings)
     dg.Definitions.validate_loadable(defs)
     return defs
 

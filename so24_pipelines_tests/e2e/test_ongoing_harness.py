@@ -28,7 +28,7 @@ NEEDED_EXTRACTS = ("so24_products_extract", "so24_companies_extract", "so24_orde
 def o_settings(monkeypatch: pytest.MonkeyPatch, flows: dict[str, dict[str, Any]] | None = None) -> Settings:
     """Settings with O1-O6 built (whether or not BUILT_FLOWS lists them yet) and `flows` applied."""
     monkeypatch.setattr(settings_module, "BUILT_FLOWS", settings_module.BUILT_FLOWS | O_FLOWS)
-    return Settings.model_validate({"flows": flows or {}})
+    return Settings.model_validate({"ongoing": {"enabled": True}, "flows": flows or {}})
 
 
 def o_resources(

@@ -22,7 +22,6 @@ from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.rackbeat_entities import build_rackbeat_entities_definitions
 from so24_pipelines.defs.rackbeat_orders import InboxResource
 from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.settings import Settings
@@ -37,8 +36,8 @@ FAST_RETRY = RetryPolicy(attempts=6, backoff_base=0.02, backoff_max=0.2)
 
 
 def entity_settings(**flows: dict[str, Any]) -> Settings:
-    """Settings with the given flow sections (directions etc.); switches stay as the file would have them."""
-    return Settings.model_validate({"flows": flows})
+    """Settings with Rackbeat connected and the given flow sections (directions etc.)."""
+    return Settings.model_validate({"rackbeat": {"enabled": True}, "flows": flows})
 
 
 def open_budget(sandbox: SandboxProcess) -> None:
@@ -55,14 +54,14 @@ def resources(sandbox: SandboxProcess, db: Path, inbox: Path) -> dict[str, Any]:
 
 
 def definitions(settings: Settings, res: dict[str, Any]) -> dg.Definitions:
-    """The main (24SO) definitions plus the Rackbeat entity flows, on the test's resources."""
-    parts = [build_definitions(settings), build_rackbeat_entities_definitions(settings)]
+    """The whole hub's definitions, with the test's resources in place of the configured ones."""
+    main = build_definitions(settings)
     return dg.Definitions(
-        assets=[a for p in parts for a in (p.assets or [])],
-        asset_checks=[c for p in parts for c in (p.asset_checks or [])],
-        jobs=[j for p in parts for j in (p.jobs or [])],
-        sensors=[s for p in parts for s in (p.sensors or [])],
-        resources=res,
+        assets=main.assets,
+        asset_checks=main.asset_checks,
+        jobs=main.jobs,
+        sensors=main.sensors,
+        resources={**(main.resources or {}), **res},
     )
 
 

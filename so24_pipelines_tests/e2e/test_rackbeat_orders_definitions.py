@@ -19,8 +19,8 @@ SENSORS = ("rackbeat_order_events", "rackbeat_stock_events", "rackbeat_changes_p
 
 
 @pytest.mark.parametrize("enabled", [False, True])
-def test_the_order_definitions_load_with_the_main_ones_and_follow_the_switches(enabled, monkeypatch):
-    settings = order_settings(monkeypatch) if enabled else Settings()
+def test_the_order_definitions_load_with_the_main_ones_and_follow_the_switches(enabled):
+    settings = order_settings() if enabled else Settings()
     defs = build_definitions(settings)
     dg.Definitions.validate_loadable(defs)
     assert JOBS <= {job.name for job in defs.resolve_all_job_defs()}

@@ -61,10 +61,10 @@ def _pending(inbox, event: str) -> list:
 
 
 def test_r5_shipped_in_rackbeat_makes_the_24so_order_sent_despite_duplicates_and_reordering(
-    sandbox, booked, home, monkeypatch
+    sandbox, booked, home
 ):
     db, rb, _ = booked
-    defs = order_definitions(order_settings(monkeypatch), sandbox, db, home)
+    defs = order_definitions(order_settings(), sandbox, db, home)
     run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="r4")
     first, second, untouched = sendable_orders(db)[:3]
     before = so24_order(sandbox, untouched)["OrderStatus"]
@@ -160,11 +160,9 @@ def _state(sandbox, numbers) -> dict:
     }
 
 
-def test_r6_reopened_edited_and_rebooked_order_updates_the_24so_rows_and_status(
-    sandbox, booked, home, monkeypatch
-):
+def test_r6_reopened_edited_and_rebooked_order_updates_the_24so_rows_and_status(sandbox, booked, home):
     db, rb, _ = booked
-    defs = order_definitions(order_settings(monkeypatch), sandbox, db, home)
+    defs = order_definitions(order_settings(), sandbox, db, home)
     run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="r4")
     sent = sendable_orders(db)
     number = next(n for n in sent if len(so24_order(sandbox, n)["rows"]) >= 2)
@@ -230,11 +228,9 @@ def test_r6_reopened_edited_and_rebooked_order_updates_the_24so_rows_and_status(
     assert _state(sandbox, [other]) == untouched
 
 
-def test_r8_stock_events_wait_for_the_debounce_and_write_the_latest_figure_once(
-    sandbox, booked, home, monkeypatch
-):
+def test_r8_stock_events_wait_for_the_debounce_and_write_the_latest_figure_once(sandbox, booked, home):
     db, rb, ids = booked
-    defs = order_definitions(order_settings(monkeypatch, R8={"debounce_seconds": 60}), sandbox, db, home)
+    defs = order_definitions(order_settings(R8={"debounce_seconds": 60}), sandbox, db, home)
     linked = [
         p for p in dump(sandbox, "products") if any(v["name"] == "24so product id" for v in p["field_values"])
     ]

@@ -22,10 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pytest
 import uvicorn
 
-from so24_pipelines import settings as settings_module
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
@@ -49,10 +47,14 @@ WAIT_SECONDS = 20.0
 ORDER_FLOWS = ("R4", "R5", "R6", "R8", "R9")
 
 
-def order_settings(monkeypatch: pytest.MonkeyPatch, **flows: dict[str, Any]) -> Settings:
-    """Settings with the order flows switched on (declared built here until BUILT_FLOWS lists them)."""
-    monkeypatch.setattr(settings_module, "BUILT_FLOWS", settings_module.BUILT_FLOWS | set(ORDER_FLOWS))
-    return Settings.model_validate({"flows": {f: {"enabled": True, **flows.get(f, {})} for f in ORDER_FLOWS}})
+def order_settings(**flows: dict[str, Any]) -> Settings:
+    """Settings with Rackbeat connected and the order flows switched on (plus per-flow options)."""
+    return Settings.model_validate(
+        {
+            "rackbeat": {"enabled": True},
+            "flows": {f: {"enabled": True, **flows.get(f, {})} for f in ORDER_FLOWS},
+        }
+    )
 
 
 def rackbeat_resource(sandbox: SandboxProcess) -> RackbeatResource:

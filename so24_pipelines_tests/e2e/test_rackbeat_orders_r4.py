@@ -56,14 +56,12 @@ def _staged_rows(db, order_id: int) -> list[tuple]:
     )
 
 
-def test_r4_creates_each_order_once_with_its_row_ids_and_a_rerun_writes_nothing(
-    sandbox, staged, tmp_path, monkeypatch
-):
+def test_r4_creates_each_order_once_with_its_row_ids_and_a_rerun_writes_nothing(sandbox, staged, tmp_path):
     db, rb = staged
     prepare_rackbeat(rb, db)
     expected = sendable_orders(db)
     assert len(expected) >= 5
-    settings = order_settings(monkeypatch, R4={"rackbeat_status": "booked"})
+    settings = order_settings(R4={"rackbeat_status": "booked"})
 
     first = _materialize(settings, sandbox, db, tmp_path)
     meta = metadata(first, "rackbeat_orders")
@@ -105,10 +103,10 @@ def test_r4_ready_for_shipment_status_creates_a_shipment(sandbox, staged):
     assert sorted(s["order"]["number"] for s in dump(sandbox, "order-shipments")) == packed
 
 
-def test_r4_dry_run_previews_the_plan_and_writes_nothing(sandbox, staged, tmp_path, monkeypatch):
+def test_r4_dry_run_previews_the_plan_and_writes_nothing(sandbox, staged, tmp_path):
     db, rb = staged
     prepare_rackbeat(rb, db)
-    settings = order_settings(monkeypatch, R4={"dry_run": True})
+    settings = order_settings(R4={"dry_run": True})
     result = _materialize(settings, sandbox, db, tmp_path)
     meta = metadata(result, "rackbeat_orders")
     expected = sendable_orders(db)
@@ -118,10 +116,10 @@ def test_r4_dry_run_previews_the_plan_and_writes_nothing(sandbox, staged, tmp_pa
     assert rows(db, "SELECT count(*) FROM sync.id_map WHERE flow = 'R4'") == [(0,)]
 
 
-def test_r4_stops_with_what_to_create_when_rackbeat_is_not_ready(sandbox, staged, tmp_path, monkeypatch):
+def test_r4_stops_with_what_to_create_when_rackbeat_is_not_ready(sandbox, staged, tmp_path):
     db, rb = staged
     rb.put("customer-groups/1", json_body={"name": "Kunder"})
-    result = _materialize(order_settings(monkeypatch), sandbox, db, tmp_path, raise_on_error=False)
+    result = _materialize(order_settings(), sandbox, db, tmp_path, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "Rename customer group number 1 to 'Customers'" in failure.event_specific_data.error.message

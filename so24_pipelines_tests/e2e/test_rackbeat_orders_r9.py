@@ -29,7 +29,7 @@ def setup(sandbox, tmp_path, monkeypatch):
     db = tmp_path / "staging.duckdb"
     stage_so24(sandbox, db)
     rb = rackbeat_client(sandbox)
-    defs = order_definitions(order_settings(monkeypatch), sandbox, db, tmp_path)
+    defs = order_definitions(order_settings(), sandbox, db, tmp_path)
     yield db, rb, defs.get_job_def("rackbeat_fetch_order")
     rb.close()
 

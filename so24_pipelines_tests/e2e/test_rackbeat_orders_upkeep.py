@@ -32,10 +32,10 @@ def home(tmp_path, monkeypatch):
 
 
 def test_registering_the_order_webhooks_twice_keeps_one_hook_each_and_the_tokens_private(
-    sandbox, home, monkeypatch, capsys
+    sandbox, home, capsys
 ):
     db = home / "staging.duckdb"
-    defs = order_definitions(order_settings(monkeypatch), sandbox, db, home)
+    defs = order_definitions(order_settings(), sandbox, db, home)
     job = defs.get_job_def("rackbeat_register_order_webhooks")
     config = {
         "ops": {
@@ -62,7 +62,7 @@ def test_registering_the_order_webhooks_twice_keeps_one_hook_each_and_the_tokens
     )
 
 
-def test_the_retry_sweep_handles_an_event_whose_run_never_happened(sandbox, home, monkeypatch):
+def test_the_retry_sweep_handles_an_event_whose_run_never_happened(sandbox, home):
     db = home / "staging.duckdb"
     stage_so24(sandbox, db)
     rb = rackbeat_client(sandbox)
@@ -74,7 +74,7 @@ def test_the_retry_sweep_handles_an_event_whose_run_never_happened(sandbox, home
     payload = {"key": number, "key_name": "number", "event": SHIPPED, "data": {"number": number}}
     long_ago.add("rackbeat", "rackbeat:lost-run", SHIPPED, str(number), None, payload)
 
-    defs = order_definitions(order_settings(monkeypatch), sandbox, db, home)
+    defs = order_definitions(order_settings(), sandbox, db, home)
     result = defs.get_job_def("rackbeat_order_events_retry").execute_in_process()
     assert result.success
     assert op_metadata(result, "rackbeat_order_events_sweep")["R5"]["events"] == 1
