@@ -37,7 +37,7 @@ def _r1(sandbox, db: Path) -> tuple[int, float]:
     from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import rackbeat_client, stage_so24
 
     identity = stage_so24(sandbox, db, ("categories", "products"))
-    settings = Settings()
+    settings = Settings.model_validate({"rackbeat": {"enabled": True}})
     with rackbeat_client(sandbox, requests_per_minute=1_000_000) as rb:
         require_ready(rb)
         for n, name in enumerate(("product_groups", "products")):
