@@ -24,11 +24,9 @@ prerequisite fails the run once with what to create. A flow's `dry_run` setting 
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 
@@ -64,7 +62,6 @@ POOL = "rackbeat_api"
 RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 EVENT_BATCH = 500
 STALE_EVENT_MINUTES = 10
-TOKEN_FILE = "rackbeat_webhook_tokens.env"
 
 
 class InboxResource(dg.ConfigurableResource):
@@ -290,25 +287,21 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
 
 @dg.op(name="register_order_webhooks", tags={"flow": "R5,R6,R8"})
 def register_webhooks_op(
-    context: dg.OpExecutionContext, config: WebhookSetupConfig, rackbeat: RackbeatResource
+    context: dg.OpExecutionContext, config: WebhookSetupConfig, rackbeat: RackbeatResource, inbox: InboxResource
 ) -> dg.Output[None]:
-    """Register the order webhooks; new tokens go to a 0600 file beside the Dagster instance."""
+    """Register the order webhooks. Rackbeat shows a new hook's token once: only its SHA-256 is
+    kept (in the inbox), which is all the receiver needs to check deliveries; no file holds it."""
     with rackbeat.client() as rb:
         tokens = register_order_webhooks(rb, config.receiver_url, config.events)
     created = {event: token for event, token in tokens.items() if token}
-    path = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home") / TOKEN_FILE
-    if created:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        kept = [line for line in old if line.split("=", 1)[0] not in created]
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(kept + [f"{event}={token}" for event, token in created.items()]) + "\n")
+    box = inbox.open()
+    for event, token in created.items():
+        box.remember_token(SOURCE, event, token)
     context.log.info(
-        "webhooks registered for %s: created %s, already there %s; tokens of new hooks in %s",
-        config.receiver_url, sorted(created), sorted(set(tokens) - set(created)), path,
+        "webhooks registered for %s: created %s, already there %s (token digests kept in the inbox)",
+        config.receiver_url, sorted(created), sorted(set(tokens) - set(created)),
     )  # fmt: skip
-    return dg.Output(None, metadata={"created": sorted(created), "token_file": str(path)})
+    return dg.Output(None, metadata={"created": sorted(created), "token_digests_in": str(box.path)})
 
 
 def _events_sensor(settings: Settings, shipped_job: dg.JobDefinition, booked_job: dg.JobDefinition):

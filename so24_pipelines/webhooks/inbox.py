@@ -39,6 +39,10 @@ from so24_pipelines.webhooks.envelope import normalize_time
 INBOX_FILE_NAME = "so24_inbox.sqlite"
 
 
+def _like_prefix(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -225,7 +229,14 @@ class Inbox:
         occurred_at: str | datetime | None,
         payload: Mapping[str, Any],
     ) -> bool:
-        """Store one event; False when its event id is already stored (a redelivery)."""
+        """Store one event; False when it is a redelivery of an event still waiting to be processed.
+
+        An id the sender gave is final: seen once, always a duplicate. An id made from the body's
+        hash ("<source>:sha256:...") only dedupes against unprocessed events: Rackbeat sends a
+        byte-identical body when the same order is booked a second time, and dropping that would
+        lose a real event. A redelivery after processing is stored again under a numbered id; the
+        consumers re-read current state, so handling it twice changes nothing.
+        """
         if isinstance(occurred_at, datetime):
             occurred_at = normalize_time(occurred_at)
         row = (
@@ -238,7 +249,29 @@ class Inbox:
             json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         )
         with self._connect() as con:
-            return con.execute(_INSERT, row).rowcount == 1
+            if con.execute(_INSERT, row).rowcount == 1:
+                return True
+            if ":sha256:" not in event_id:
+                return False
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                waiting = con.execute(
+                    "SELECT count(*) FROM events WHERE (event_id = ? OR event_id LIKE ? ESCAPE '!') "
+                    "AND processed_at IS NULL",
+                    (event_id, _like_prefix(event_id) + "#%"),
+                ).fetchone()[0]
+                if waiting:
+                    con.execute("ROLLBACK")
+                    return False
+                n = con.execute(
+                    "SELECT count(*) FROM events WHERE event_id LIKE ? ESCAPE '!'", (_like_prefix(event_id) + "#%",)
+                ).fetchone()[0]
+                con.execute(_INSERT, (f"{event_id}#{n + 1}", *row[1:]))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return True
 
     def pending(
         self, after_seq: int = 0, limit: int = 500, event: str | None = None, source: str | None = None

@@ -288,3 +288,18 @@ def test_tokens_come_from_env_and_never_show() -> None:
     assert not shared.verify("ongoing", "")
     assert not shared.verify("ongoing", "s3cr3t-token")
     assert "s3cr3t" not in repr(shared)
+
+
+def test_identical_body_after_processing_is_a_new_event_but_not_while_waiting(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.sqlite")
+    hashed = "rackbeat:sha256:abc123"
+    body = {"key": 7, "event": "order.booked"}
+    assert inbox.add("rackbeat", hashed, "order.booked", "7", None, body) is True
+    assert inbox.add("rackbeat", hashed, "order.booked", "7", None, body) is False  # redelivery, still waiting
+    inbox.mark_processed([hashed])
+    assert inbox.add("rackbeat", hashed, "order.booked", "7", None, body) is True  # the order was booked again
+    assert inbox.add("rackbeat", hashed, "order.booked", "7", None, body) is False
+    assert [e.event_id for e in inbox.pending()] == [f"{hashed}#1"]
+    assert inbox.add("rackbeat", "rackbeat:sender-42", "order.booked", "7", None, body) is True
+    inbox.mark_processed(["rackbeat:sender-42"])
+    assert inbox.add("rackbeat", "rackbeat:sender-42", "order.booked", "7", None, body) is False
