@@ -34,7 +34,7 @@ def _r1(sandbox, db: Path) -> tuple[int, float]:
     from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
     from so24_pipelines.flows.rackbeat.readiness import require_ready
     from so24_pipelines.settings import Settings
-    from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import rackbeat_client, stage_so24
+    from so24_pipelines_tests.e2e.rackbeat_orders_harness import rackbeat_client, stage_so24
 
     identity = stage_so24(sandbox, db, ("categories", "products"))
     settings = Settings.model_validate({"rackbeat": {"enabled": True}})
@@ -63,7 +63,7 @@ def _r1(sandbox, db: Path) -> tuple[int, float]:
 def _r4(sandbox, db: Path) -> tuple[int, float]:
     from so24_pipelines.flows.rackbeat.orders_flow import readiness_for_orders, run_orders
     from so24_pipelines.flows.rackbeat.orders_mapping import STAGING_OVERLAP
-    from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+    from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
         prepare_rackbeat,
         rackbeat_client,
         sendable_orders,

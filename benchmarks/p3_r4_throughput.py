@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from so24_pipelines.flows.rackbeat.orders_flow import run_orders
-    from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+    from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
         prepare_rackbeat,
         rackbeat_client,
         sendable_orders,

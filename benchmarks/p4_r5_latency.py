@@ -34,7 +34,7 @@ def main() -> None:
 
     from so24_pipelines.flows.rackbeat.orders_flow import run_orders
     from so24_pipelines.flows.rackbeat.orders_webhooks import SHIPPED
-    from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+    from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
         execute,
         inbox_file,
         order_definitions,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from so24_pipelines_tests.e2e.test_ongoing_harness import (
+from so24_pipelines_tests.e2e.ongoing_harness import (
     extract,
     meta,
     o_resources,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines_tests.e2e.test_ongoing_harness import o_settings
+from so24_pipelines_tests.e2e.ongoing_harness import o_settings
 
 ALL = {"ongoing_articles", "ongoing_orders", "ongoing_order_status", "ongoing_suppliers", "ongoing_stock"}
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from so24_pipelines.defs.ongoing import build_ongoing_definitions
-from so24_pipelines_tests.e2e.test_ongoing_harness import (
+from so24_pipelines_tests.e2e.ongoing_harness import (
     confirmed_orders,
     extract,
     failed,

@@ -7,7 +7,7 @@ import pytest
 
 from so24_pipelines.definitions import build_definitions
 from so24_pipelines.settings import Settings
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import order_settings
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import order_settings
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,7 @@ import pytest
 from so24_pipelines.defs.rackbeat_orders import build_rackbeat_orders_definitions
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_mapping import map_orders, read_marks
-from so24_pipelines_tests.e2e.so24_harness import metadata
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     create_so24_order,
     dagster_resources,
     dump,
@@ -23,6 +22,7 @@ from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
     sendable_orders,
     stage_so24,
 )
+from so24_pipelines_tests.e2e.so24_harness import metadata
 
 pytestmark = pytest.mark.e2e
 

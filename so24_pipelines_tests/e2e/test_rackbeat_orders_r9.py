@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     dump,
     op_metadata,
     order_definitions,

@@ -9,7 +9,7 @@ import pytest
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_webhooks import ORDER_EVENTS, SHIPPED
 from so24_pipelines.webhooks.inbox import Inbox, token_digest
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     inbox_file,
     op_metadata,
     order_definitions,

@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 
 from so24_pipelines.settings import Settings
-from so24_pipelines_tests.e2e.test_ongoing_harness import (
+from so24_pipelines_tests.e2e.ongoing_harness import (
     confirmed_orders,
     extract,
     failed,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from so24_pipelines_tests.e2e.test_ongoing_harness import (
+from so24_pipelines_tests.e2e.ongoing_harness import (
     extract,
     failed,
     log,

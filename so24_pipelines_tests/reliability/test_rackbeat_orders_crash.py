@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     create_so24_order,
     dump,
     prepare_rackbeat,

@@ -18,7 +18,7 @@ import pytest
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.shipped import run_shipped
 from so24_pipelines.flows.rackbeat.stock_events import run_stock
-from so24_pipelines_tests.e2e.test_rackbeat_orders_harness import (
+from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     dump,
     prepare_rackbeat,
     rackbeat_client,

@@ -16,8 +16,8 @@ from pathlib import Path
 from so24_pipelines.connectors.ongoing import OngoingClient
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
-from so24_pipelines.flows.ongoing.so24_targets import OrderStatusTarget
 from so24_pipelines.flows.ongoing.wms_reads import read_changed_orders, read_shipped_orders
+from so24_pipelines.flows.so24_targets import OrderStatusTarget
 from so24_pipelines.mapping import load_spec, map_records
 
 FLOW = "O3"

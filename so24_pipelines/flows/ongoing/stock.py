@@ -15,8 +15,8 @@ from pathlib import Path
 from so24_pipelines.connectors.ongoing import OngoingClient
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
-from so24_pipelines.flows.ongoing.so24_targets import StockTarget
 from so24_pipelines.flows.ongoing.wms_reads import read_stock
+from so24_pipelines.flows.so24_targets import StockTarget
 from so24_pipelines.mapping import load_spec, map_records
 from so24_pipelines.sync import MappedRecord
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.rackbeat.orders_links import parse_source_key, so24_order_of
-from so24_pipelines.flows.rackbeat.orders_so24 import SENT_STATUS, Loaded, load_per_identity, set_order_status
+from so24_pipelines.flows.rackbeat.orders_so24 import SENT_STATUS, Loaded, load_per_identity
+from so24_pipelines.flows.so24_targets import OrderStatusTarget
 from so24_pipelines.sync import failed_keys
 from so24_pipelines.sync.records import MappedRecord
 
@@ -88,27 +89,6 @@ def shipped_records(
     return records
 
 
-class So24SentTarget:
-    """24SO order status as a loader target: writing it twice is harmless (an upsert by OrderId)."""
-
-    system = "so24"
-    entity = "order_status"
-    upserts_by_key = True
-
-    def __init__(self, client: So24Client) -> None:
-        self.client = client
-
-    def create(self, record: MappedRecord) -> str:
-        saved = set_order_status(self.client, record.payload["OrderId"], record.payload["OrderStatus"])
-        return str(saved.get("OrderId") or record.payload["OrderId"])
-
-    def update(self, target_key: str, record: MappedRecord) -> None:
-        set_order_status(self.client, int(target_key), record.payload["OrderStatus"])
-
-    def find_by_business_key(self, business_key: str) -> str | None:
-        return business_key
-
-
 def run_shipped(
     db_path: str | Path,
     rackbeat: RackbeatClient,
@@ -123,4 +103,4 @@ def run_shipped(
     records = shipped_records(
         db_path, rackbeat, order_numbers, order_field_id=order_field_id, retry_keys=failed_keys(db_path, FLOW)
     )
-    return load_per_identity(db_path, FLOW, records, so24, So24SentTarget, run_id=run_id, dry_run=dry_run)
+    return load_per_identity(db_path, FLOW, records, so24, OrderStatusTarget, run_id=run_id, dry_run=dry_run)

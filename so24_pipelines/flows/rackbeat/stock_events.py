@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.rackbeat.orders_products import So24Products
 from so24_pipelines.flows.rackbeat.orders_so24 import Loaded, load_per_identity
 from so24_pipelines.flows.rackbeat.orders_target import field_value
+from so24_pipelines.flows.so24_targets import StockTarget
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import failed_keys
 from so24_pipelines.sync.records import MappedRecord
@@ -76,39 +76,6 @@ def stock_records(
     return records
 
 
-class So24StockTarget:
-    """24SO stock on hand as a loader target (SetStockQuantity sets a figure: safe to repeat)."""
-
-    system = "so24"
-    entity = "product_stock"
-    upserts_by_key = True
-
-    def __init__(self, client: So24Client) -> None:
-        self.client = client
-
-    def _set(self, record: MappedRecord) -> str:
-        product_id = int(record.payload["productId"])
-        done = self.client.call(
-            "ProductService",
-            "SetStockQuantity",
-            idempotent=True,
-            productId=product_id,
-            stockQuantity=Decimal(record.payload["stockQuantity"]),
-        )
-        if not done:
-            raise RecordRejected(f"24SO did not set the stock of product {product_id} (no such product?)")
-        return str(product_id)
-
-    def create(self, record: MappedRecord) -> str:
-        return self._set(record)
-
-    def update(self, target_key: str, record: MappedRecord) -> None:
-        self._set(record)
-
-    def find_by_business_key(self, business_key: str) -> str | None:
-        return business_key
-
-
 def run_stock(
     db_path: str | Path,
     rackbeat: RackbeatClient,
@@ -123,7 +90,7 @@ def run_stock(
     products = So24Products(db_path, rackbeat, product_field_id)
     numbers = list(product_numbers) + _retry_numbers(db_path)
     records = stock_records(rackbeat, numbers, products=products, product_field_id=product_field_id)
-    return load_per_identity(db_path, FLOW, records, so24, So24StockTarget, run_id=run_id, dry_run=dry_run)
+    return load_per_identity(db_path, FLOW, records, so24, StockTarget, run_id=run_id, dry_run=dry_run)
 
 
 def _retry_numbers(db_path: str | Path) -> list[str]:

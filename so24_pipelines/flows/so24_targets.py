@@ -1,4 +1,4 @@
-"""24SO as a loader target for the reverse flows: order status (O3) and stock (O5).
+"""24SO as a loader target for the reverse flows: order status (O3, R5) and stock (O5, R8).
 
 Both writes set an absolute value (a status, a quantity), so repeating one is harmless: the
 targets upsert by key (the 24SO id is in the payload) and the client may retry them
@@ -20,7 +20,7 @@ SET_STOCK = "ProductService.SetStockQuantity"
 
 
 class OrderStatusTarget:
-    """O3: InvoiceService.SaveInvoices with OrderId and OrderStatus; key = OrderId."""
+    """InvoiceService.SaveInvoices with OrderId and OrderStatus; key = OrderId (O3, R5)."""
 
     system = "so24"
     entity = "order_status"
@@ -53,7 +53,7 @@ class OrderStatusTarget:
 
 
 class StockTarget:
-    """O5: ProductService.SetStockQuantity; key = product id. Quantities travel as Decimal."""
+    """ProductService.SetStockQuantity; key = product id (O5, R8). Quantities travel as Decimal."""
 
     system = "so24"
     entity = "stock"
