@@ -10,7 +10,8 @@ from so24_pipelines.staging.so24_tables import ALL_TABLES
 HEADER = """# Staging schema (DuckDB)
 
 One DuckDB file (`staging.path` in so24.yaml; default `$DAGSTER_HOME/so24_staging.duckdb`).
-Generated from `so24_pipelines/staging/so24_tables.py` by `python -m so24_pipelines.staging.docs`.
+Generated from the table specs (`staging/so24_tables.py`, `flows/rackbeat/staging_tables.py`,
+`flows/ongoing/wms_staging.py`) by `python -m so24_pipelines.staging.docs`.
 
 Every staging table has `identity` (the 24SO company GUID, X9) as the first key column,
 `_row_hash` (content hash: a rerun with the same data updates nothing) and `_extracted_at`.
@@ -30,11 +31,19 @@ Other schemas:
 """
 
 
+def _all_tables() -> tuple:
+    """24SO tables, then each target system's staged reads (the reverse flows map from these)."""
+    from so24_pipelines.flows.ongoing.wms_staging import WMS_TABLES
+    from so24_pipelines.flows.rackbeat.staging_tables import RACKBEAT_TABLES
+
+    return (*ALL_TABLES, *RACKBEAT_TABLES, *WMS_TABLES)
+
+
 def render() -> str:
     parts = [HEADER]
-    for table in ALL_TABLES:
+    for table in _all_tables():
         parts.append(f"\n## staging.{table.name}\n")
-        parts.append(f"Key: `({', '.join(('identity', *table.key))})`. Read from 24SO `{table.record_tag}` elements.\n")
+        parts.append(f"Key: `({', '.join(('identity', *table.key))})`. Read from `{table.record_tag}` records.\n")
         parts.append("| column | type | 24SO element | required |\n| --- | --- | --- | --- |")
         for c in table.all_columns:
             source = c.path if c not in table.parent_columns else f"parent {c.path}"
