@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from so24_pipelines.flows.rackbeat.readiness import check_readiness
-from so24_pipelines_tests.e2e import test_rackbeat_entities_harness as h
+from so24_pipelines_tests.e2e import rackbeat_entities_harness as h
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import pytest
 
 from so24_pipelines.flows.rackbeat.entities_webhooks import register_created_webhooks
 from so24_pipelines.webhooks.inbox import Inbox
-from so24_pipelines_tests.e2e import test_rackbeat_entities_harness as h
+from so24_pipelines_tests.e2e import rackbeat_entities_harness as h
 from so24_pipelines_tests.sandbox_process import SandboxProcess, free_port
 
 pytestmark = pytest.mark.e2e
