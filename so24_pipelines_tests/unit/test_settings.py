@@ -98,6 +98,7 @@ def test_no_file_gives_the_seed_defaults() -> None:
     assert not any(flow.dry_run for _, flow in s.flows.items())
 
 
+@pytest.mark.skipif(not FLOWS_MD.exists(), reason="../shared/FLOWS.md sits beside the checkout in CI only")
 def test_every_flow_of_flows_md_has_a_switch() -> None:
     documented = set(re.findall(r"^\| ([ERLONSX]\d) \|", FLOWS_MD.read_text(encoding="utf-8"), re.MULTILINE))
     switchable = {f for f in documented if not f.startswith("X")} | {"X7"}
