@@ -88,6 +88,16 @@ def ids(values: list | None) -> set[int] | None:
     return None if values is None else set(values)
 
 
+def by_ids(table: dict[int, dict], id_list: list | None, single: int | None = None) -> Iterable[dict]:
+    """Records a search names by an ArrayOfInt (and/or one Id), in id order; all of them when none is sent."""
+    wanted = ids(id_list)
+    if single is not None:
+        wanted = {single} if wanted is None else wanted & {single}
+    if wanted is None:
+        return table.values()
+    return (table[i] for i in sorted(wanted) if i in table)
+
+
 def check_length(item: dict, limits: dict[str, int]) -> None:
     for name, limit in limits.items():
         value = item.get(name)

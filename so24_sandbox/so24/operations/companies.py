@@ -15,9 +15,9 @@ from so24_sandbox.so24.operations.common import (
     Answer,
     Call,
     ItemError,
+    by_ids,
     check_length,
     echo_failure,
-    ids,
     merged,
     selection,
 )
@@ -38,14 +38,7 @@ def get_companies(call: Call, args: dict) -> Answer:
     ds = call.dataset
     search = args.get("searchParams") or {}
     fields = selection(call.schema, "Company", args.get("returnProperties"), "returnProperties")
-    wanted = ids(search.get("CompanyIds"))
-    if "CompanyId" in search:
-        wanted = {search["CompanyId"]} if wanted is None else wanted & {search["CompanyId"]}
-    candidates = (
-        (ds.companies[i] for i in sorted(wanted) if i in ds.companies)
-        if wanted is not None
-        else ds.companies.values()
-    )
+    candidates = by_ids(ds.companies, search.get("CompanyIds"), search.get("CompanyId"))
     fresh = changed_since(search.get("ChangedAfter"))
     name = search.get("CompanyName", "").lower()
     email = search.get("CompanyEmail", "").lower()

@@ -22,6 +22,7 @@ from so24_sandbox.so24.operations.common import (
     Call,
     ItemError,
     ServerFault,
+    by_ids,
     check_length,
     echo_failure,
     ids,
@@ -51,10 +52,7 @@ def get_invoices(call: Call, args: dict) -> Answer:
         call.schema, "InvoiceOrder", args.get("invoiceReturnProperties"), "invoiceReturnProperties"
     )
     rows = selection(call.schema, "InvoiceRow", args.get("rowReturnProperties"), "rowReturnProperties")
-    wanted = ids(order_ids)
-    candidates = (
-        (ds.orders[i] for i in sorted(wanted) if i in ds.orders) if wanted is not None else ds.orders.values()
-    )
+    candidates = by_ids(ds.orders, order_ids)
     fresh = changed_since(search.get("ChangedAfter"))
     customers = ids(search.get("CustomerIds"))
     states = ids(search.get("OrderStates"))

@@ -16,9 +16,9 @@ from so24_sandbox.so24.operations.common import (
     Answer,
     Call,
     ItemError,
+    by_ids,
     check_length,
     echo_failure,
-    ids,
     merged,
     selection,
 )
@@ -33,14 +33,7 @@ def get_products(call: Call, args: dict) -> Answer:
     ds = call.dataset
     search = args.get("searchParams") or {}
     fields = selection(call.schema, "Product", args.get("returnProperties"), "returnProperties")
-    wanted = ids(search.get("ProductIds"))
-    if "Id" in search:
-        wanted = {search["Id"]} if wanted is None else wanted & {search["Id"]}
-    candidates = (
-        (ds.products[i] for i in sorted(wanted) if i in ds.products)
-        if wanted is not None
-        else ds.products.values()
-    )
+    candidates = by_ids(ds.products, search.get("ProductIds"), search.get("Id"))
     fresh = changed_since(search.get("DateChanged"))
     name = search.get("Name", "").lower()
     exact = {k: search[k] for k in ("CategoryId", "No", "EAN1", "Price") if k in search}
