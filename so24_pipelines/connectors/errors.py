@@ -48,3 +48,16 @@ class RecordRejected(ConnectorError):
     ) -> None:
         self.field_errors = field_errors or {}
         super().__init__(message, call=call)
+
+
+class So24Refused(RecordRejected):
+    """24SO refused one item inside a normal answer, not with a fault.
+
+    Save* calls return the refused item with an `APIException`; SetStockQuantity returns false.
+    `reason` holds 24SO's own words (None when 24SO gave none). Still a RecordRejected, so the
+    loader skips that record with the message and goes on with the batch.
+    """
+
+    def __init__(self, message: str, *, call: str | None = None, reason: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, call=call)

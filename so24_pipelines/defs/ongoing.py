@@ -35,8 +35,7 @@ from so24_pipelines.flows.ongoing.stock import sync_stock
 from so24_pipelines.flows.ongoing.suppliers import sync_suppliers
 from so24_pipelines.mapping import load_spec, spec_markdown
 from so24_pipelines.settings import Settings
-from so24_pipelines.staging.db import connect
-from so24_pipelines.sync.schema import sync_schema_exists
+from so24_pipelines.sync.failures import failed_records
 
 GROUP = "ongoing"
 POOL = "ongoing_api"
@@ -193,15 +192,7 @@ def _failed_check(key: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=key, name="no_failed_records",
                     description=f"No record of {', '.join(owned)} is waiting in sync.failed_records (they retry each tick).")
     def _check(staging: StagingResource) -> dg.AssetCheckResult:
-        rows: list[tuple[str, str, str, int]] = []
-        with connect(staging.db_path) as con:
-            if sync_schema_exists(con):
-                marks = ", ".join("?" for _ in owned)
-                rows = con.execute(
-                    f"SELECT flow, source_key, reason, attempts FROM sync.failed_records WHERE flow IN ({marks}) "  # noqa: S608
-                    "ORDER BY flow, source_key LIMIT 50",
-                    list(owned),
-                ).fetchall()
+        rows = failed_records(staging.db_path, owned, limit=50)
         table = "\n".join(["| flow | record | attempts | reason |", "|---|---|---|---|"]
                           + [f"| {f} | {k} | {n} | {' '.join(r.split()).replace('|', '/')} |" for f, k, r, n in rows])
         return dg.AssetCheckResult(

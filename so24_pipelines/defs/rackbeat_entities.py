@@ -19,10 +19,10 @@ from typing import Any
 
 import dagster as dg
 
+from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.defs.rackbeat_orders import InboxResource
 from so24_pipelines.defs.rackbeat_resources import RackbeatResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
-from so24_pipelines.extraction.so24_run import current_identity
 from so24_pipelines.flows.rackbeat import entities_run as er
 from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
 from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
@@ -30,7 +30,7 @@ from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
 from so24_pipelines.flows.rackbeat.readiness import ReadinessReport, check_readiness
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.sync.schema import get_state, set_state
+from so24_pipelines.sync.state import get_state, set_state
 
 # What dg.define_asset_job returns; Dagster does not export the class by a public name.
 AssetJob = Any

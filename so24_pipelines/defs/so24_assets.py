@@ -10,6 +10,7 @@ materializes one batch per partition.
 
 import dagster as dg
 
+from so24_pipelines.connectors.so24 import session
 from so24_pipelines.defs.metadata import extract_metadata
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.extraction import so24_run
@@ -67,7 +68,7 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
         results = []
         with so24.client() as client:
             for identity_id in so24.identity_ids():
-                identity = so24_run.current_identity(client, identity_id)
+                identity = session.current_identity(client, identity_id)
                 report = so24_run.extract(
                     client, staging.db_path, entity, identity,
                     overlap_minutes=so24.overlap_minutes, batch_size=so24.batch_size,
@@ -102,7 +103,7 @@ def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
         keys: list[str] = []
         with so24.client() as client:
             for identity_id in so24.identity_ids():
-                identity = so24_run.current_identity(client, identity_id)
+                identity = session.current_identity(client, identity_id)
                 keys += so24_run.plan_batches(client, staging.db_path, entity, identity, batch_size=so24.batch_size)
         existing = set(context.instance.get_dynamic_partitions(partitions.name))
         stale = sorted(existing - set(keys))

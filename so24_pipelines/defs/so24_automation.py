@@ -13,6 +13,7 @@ import dagster as dg
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.defs.so24_assets import BATCH_PARTITIONS, INCREMENTAL_SELECTION
 from so24_pipelines.staging.db import connect
+from so24_pipelines.sync.backfill import planned_backfill_partitions
 
 
 def cron_for(minutes: int) -> str:
@@ -42,7 +43,7 @@ def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, l
     @dg.sensor(name="so24_backfill_partitions", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
     def backfill_partitions(context: dg.SensorEvaluationContext, staging: StagingResource) -> dg.SensorResult:
         with connect(staging.db_path) as con:
-            rows = con.execute("SELECT entity, partition_key FROM sync.backfill_batches").fetchall()
+            rows = planned_backfill_partitions(con)
         requests = []
         for name, partitions in BATCH_PARTITIONS.items():
             wanted = {k for e, k in rows if e == name}

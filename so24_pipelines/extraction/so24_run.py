@@ -11,7 +11,6 @@ Modes:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,10 +21,11 @@ from so24_pipelines.connectors.so24 import reads
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.extraction.so24_entities import So24Entity
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.staging.rejects import record_rejects
 from so24_pipelines.staging.schema import ensure_schema
 from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert
-from so24_pipelines.staging.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
+from so24_pipelines.sync.backfill import backfill_batch, ensure_backfill_schema, plan_backfill_batches
+from so24_pipelines.sync.failures import record_rejects
+from so24_pipelines.sync.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def current_identity(client: So24Client, identity_id: str | None) -> str:
 def prepare(db_path: str | Path) -> None:
     with transaction(db_path) as con:
         ensure_schema(con)
+        ensure_backfill_schema(con)
 
 
 def store_batch(
@@ -177,26 +178,17 @@ def plan_batches(
     chunks = _chunks(ids, batch_size)
     keys = [f"{identity[:8]}-{n:05d}" for n in range(len(chunks))]
     with transaction(db_path) as con:
-        con.execute("DELETE FROM sync.backfill_batches WHERE entity = ? AND identity = ?", [entity.name, identity])
-        for key, chunk in zip(keys, chunks, strict=True):
-            con.execute(
-                "INSERT INTO sync.backfill_batches (entity, partition_key, identity, ids, planned_at) VALUES (?, ?, ?, ?, ?)",
-                [entity.name, key, identity, json.dumps(list(chunk)), planned_at],
-            )
+        plan_backfill_batches(con, entity.name, identity, zip(keys, chunks, strict=True), planned_at)
         write_watermark(con, watermark_key("so24", identity, entity.name), planned_at)
     return keys
 
 
 def batch_ids(db_path: str | Path, entity: So24Entity, partition_key: str) -> tuple[str, list[int]]:
     with connect(db_path) as con:
-        row = con.execute(
-            "SELECT identity, ids FROM sync.backfill_batches WHERE entity = ? AND partition_key = ?",
-            [entity.name, partition_key],
-        ).fetchall()
-    row = row[0] if row else None
+        row = backfill_batch(con, entity.name, partition_key)
     if row is None:
         raise KeyError(f"no planned {entity.name} batch {partition_key!r}: run the plan asset first")
-    return row[0], json.loads(row[1])
+    return row
 
 
 def extract_batch(client: So24Client, db_path: str | Path, entity: So24Entity, partition_key: str) -> ExtractReport:

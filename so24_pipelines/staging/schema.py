@@ -1,8 +1,9 @@
 """Creates the staging file's schemas and tables; safe to run on every step (IF NOT EXISTS).
 
-Schemas: `staging` (raw rows per system and entity), `mapping` (editable code maps, filled by
-flows), `sync` (id map, sync log, failed records, state incl. high-water marks). DDL is generated
-from the table specs, so a column is declared once.
+Schemas: `staging` (raw rows per system and entity) and `mapping` (editable code maps, filled by
+flows). DDL is generated from the table specs, so a column is declared once. The `sync` schema
+(id map, failed records, state incl. high-water marks, backfill batches) is sync/'s own: it
+creates it itself, and a caller that needs both calls both (staging never imports sync).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import duckdb
 
 from so24_pipelines.staging.so24_tables import ALL_TABLES, StagingTable
-from so24_pipelines.sync.schema import ensure_sync_schema
 
 
 def table_ddl(table: StagingTable) -> str:
@@ -22,12 +22,7 @@ def table_ddl(table: StagingTable) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for schema in ("staging", "mapping", "sync"):
+    for schema in ("staging", "mapping"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in ALL_TABLES:
         con.execute(table_ddl(table))
-    ensure_sync_schema(con)
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS sync.backfill_batches (entity VARCHAR NOT NULL, partition_key VARCHAR NOT NULL, "
-        "identity VARCHAR NOT NULL, ids VARCHAR NOT NULL, planned_at TIMESTAMP NOT NULL, PRIMARY KEY (entity, partition_key))"
-    )

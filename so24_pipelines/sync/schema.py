@@ -14,8 +14,11 @@ Tables:
 - `sync.sync_log`: append-only, one row per outcome of every load (X8), keyed by run id.
 - `sync.failed_records`: records whose last attempt failed, with the reason, so the next tick
   retries them even when the source did not change (X5).
-- `sync.state`: small key/value flow state (high-water marks, cursors); the helpers take a
-  connection so a flow writes its mark in the same transaction as the rows it covers.
+- `sync.state`: small key/value flow state (high-water marks, cursors), read and written only
+  through state.py (one writer, one clock).
+
+Tables kept beside these by other parts of sync/ (their own DDL, so this set stays the loader's):
+`sync.backfill_batches` (backfill.py) and `sync.rackbeat_order_lines` (order_lines.py).
 """
 
 from __future__ import annotations
@@ -100,34 +103,11 @@ def ensure_sync_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def sync_schema_exists(con: duckdb.DuckDBPyConnection) -> bool:
     """True once `ensure_sync_schema` has run; readers use it to stay read-only (dry-run)."""
-    return _table_exists(con, "id_map")
+    return table_exists(con, "id_map")
 
 
-def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    """Read one flow-state value (None when never set or when the schema does not exist yet)."""
-    if not _table_exists(con, "state"):
-        return None
-    rows = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchall()
-    return rows[0][0] if rows else None
-
-
-def set_state(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> None:
-    """Write one flow-state value on the caller's connection, inside the caller's transaction.
-
-    Taking the connection (not a path) is the point: a high-water mark committed in the same
-    transaction as the staged rows can never run ahead of them after a crash.
-    """
-    ensure_sync_schema(con)
-    con.execute(
-        """
-        INSERT INTO sync.state (key, value, updated_at) VALUES (?, ?, ?)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-        """,
-        [key, value, utcnow()],
-    )
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when sync.<table> exists; lets readers answer "nothing yet" without creating it."""
     # fetchall, not fetchone: DuckDB refuses further work on a connection with a half-read result
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sync' AND table_name = ?",

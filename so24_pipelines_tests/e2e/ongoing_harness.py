@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
-import so24_pipelines.settings as settings_module
+import so24_pipelines.settings.registry as settings_module
 from so24_pipelines.defs.ongoing import build_ongoing_assets
 from so24_pipelines.defs.ongoing_resources import OngoingResource
 from so24_pipelines.defs.so24_assets import EXTRACT_ASSETS

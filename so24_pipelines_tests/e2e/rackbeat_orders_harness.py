@@ -26,6 +26,7 @@ import uvicorn
 
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24 import session
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
 from so24_pipelines.defs.rackbeat_orders import InboxResource, build_rackbeat_orders_definitions
 from so24_pipelines.defs.rackbeat_resources import RackbeatResource
@@ -99,7 +100,7 @@ def stage_so24(
     """Extract into staging like the E1/E3/E4 assets do; returns the identity."""
     so24_run.prepare(db)
     with so24_client(sandbox) as client:
-        identity = so24_run.current_identity(client, None)
+        identity = session.current_identity(client, None)
         for name in names:
             so24_run.extract(client, db, ENTITIES[name], identity)
     return identity

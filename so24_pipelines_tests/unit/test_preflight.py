@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from so24_pipelines import settings as settings_module
 from so24_pipelines.preflight import Problem, format_report, has_errors, preflight
 from so24_pipelines.settings import BUILT_FLOWS, CREDENTIAL_ENV_VARS, Settings
+from so24_pipelines.settings import registry as settings_module
 
 SECRET = "hunter2-do-not-print"
 

@@ -12,7 +12,6 @@ import pydantic
 import pytest
 import yaml
 
-from so24_pipelines import settings as settings_module
 from so24_pipelines.settings import (
     BUILT_FLOWS,
     CONNECTABLE_SYSTEMS,
@@ -23,7 +22,8 @@ from so24_pipelines.settings import (
     SettingsError,
     load_settings,
 )
-from so24_pipelines.settings_docs import DOC_BEGIN, DOC_END, settings_reference
+from so24_pipelines.settings import registry as settings_module
+from so24_pipelines.settings.docs import DOC_BEGIN, DOC_END, settings_reference
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLOWS_MD = REPO_ROOT.parent / "shared" / "FLOWS.md"
@@ -260,7 +260,7 @@ def test_docs_are_generated_from_the_model() -> None:
     text = DOCS.read_text(encoding="utf-8")
     block = text[text.index(DOC_BEGIN) + len(DOC_BEGIN) : text.index(DOC_END)]
     assert block.strip() == settings_reference().strip(), (
-        "run: python -m so24_pipelines.settings_docs docs/settings.md"
+        "run: python -m so24_pipelines.settings.docs docs/settings.md"
     )
     for key in model_keys(Settings):
         assert f"`{key}`" in text, key

@@ -4,7 +4,7 @@ from so24_pipelines.staging.db import transaction
 from so24_pipelines.staging.schema import ensure_schema
 from so24_pipelines.staging.so24_tables import ORDER_ROWS, ORDERS, PRODUCTS
 from so24_pipelines.staging.upsert import upsert
-from so24_pipelines.staging.watermarks import read_watermark, with_overlap, write_watermark
+from so24_pipelines.sync.watermarks import read_watermark, with_overlap, write_watermark
 
 
 def _products(**overrides):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.extraction.so24_run import current_identity
+from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.staging.db import connect
 
 _STAGED = """

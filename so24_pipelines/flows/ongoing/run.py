@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from so24_pipelines.flows.ongoing.wms_reads import ReadReport
-from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import LoadReport, MappedRecord, Plan, Target, load
-from so24_pipelines.sync.schema import sync_schema_exists
+from so24_pipelines.sync.failures import failed_record_keys
 
 
 @dataclass(frozen=True)
@@ -27,17 +26,6 @@ class FlowRun:
     report: LoadReport
     dry_run: bool
     reads: tuple[ReadReport, ...] = field(default_factory=tuple)
-
-
-def failed_record_keys(db_path: str | Path, flow: str) -> list[str]:
-    """Source keys with a failure on record for the flow (not the unconfirmed creates)."""
-    with connect(db_path) as con:
-        if not sync_schema_exists(con):
-            return []
-        rows = con.execute(
-            "SELECT source_key FROM sync.failed_records WHERE flow = ? ORDER BY source_key", [flow]
-        ).fetchall()
-    return [row[0] for row in rows]
 
 
 def retire_failures(db_path: str | Path, flow: str, records: list[MappedRecord], why: str) -> list[MappedRecord]:

@@ -23,7 +23,7 @@ from so24_pipelines.connectors.ongoing import OngoingClient, parse_time
 from so24_pipelines.flows.ongoing.wms_staging import ARTICLES, ORDERS, stage
 from so24_pipelines.staging.db import connect
 from so24_pipelines.staging.upsert import UpsertResult
-from so24_pipelines.sync.schema import get_state
+from so24_pipelines.sync.state import get_state
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -24,7 +24,7 @@ from so24_pipelines.staging.db import transaction
 from so24_pipelines.staging.schema import table_ddl
 from so24_pipelines.staging.so24_tables import Column, StagingTable
 from so24_pipelines.staging.upsert import UpsertResult, upsert
-from so24_pipelines.sync.schema import set_state
+from so24_pipelines.sync.state import set_state
 
 ARTICLES = StagingTable(
     name="ongoing_articles",

@@ -22,6 +22,7 @@ from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Invoices
 from so24_pipelines.flows.rackbeat.staging_tables import INVOICES
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, load
+from so24_pipelines.sync.id_map import mapped_target_keys
 from so24_pipelines.sync.schema import sync_schema_exists
 
 R4_FLOW = "R4"
@@ -33,12 +34,12 @@ def _orders_from_so24(db_path: str | Path, identity: str) -> dict[str, str]:
         if not sync_schema_exists(con):
             return {}
         rows = con.execute(
-            f"SELECT CAST(i.invoice_number AS VARCHAR), CAST(i.order_number AS VARCHAR) FROM {INVOICES.qualified} i "  # noqa: S608
-            "JOIN sync.id_map m ON m.flow = ? AND m.target_key = CAST(i.order_number AS VARCHAR) "
-            "WHERE i.identity = ? AND i.order_number IS NOT NULL",
-            [R4_FLOW, identity],
+            f"SELECT CAST(invoice_number AS VARCHAR), CAST(order_number AS VARCHAR) FROM {INVOICES.qualified} "  # noqa: S608
+            "WHERE identity = ? AND order_number IS NOT NULL",
+            [identity],
         ).fetchall()
-    return {number: order for number, order in rows}
+        from_r4 = mapped_target_keys(con, R4_FLOW, [order for _, order in rows])
+    return {number: order for number, order in rows if order in from_r4}
 
 
 def invoice_records(db_path: str | Path, identity: str, status: str = DEFAULT_INVOICE_STATUS) -> list[MappedRecord]:

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.hashing import payload_hash
-from so24_pipelines.sync.schema import ensure_sync_schema, sync_schema_exists, utcnow
+from so24_pipelines.sync.state import set_states, states_with_prefix
 
 Decision = Literal["none", "to_rackbeat", "to_so24"]
 _PREFIX = "rackbeat/pair"
@@ -145,23 +145,12 @@ def read_states(db_path: str | Path, entity: str) -> dict[str, PairState]:
     """24SO id -> state, for every pair of `entity` the hub has seen agree or written."""
     prefix = f"{_PREFIX}/{entity}/"
     with connect(db_path) as con:
-        if not sync_schema_exists(con):
-            return {}
-        rows = con.execute(
-            "SELECT key, value FROM sync.state WHERE starts_with(key, ?) AND value IS NOT NULL", [prefix]
-        ).fetchall()
-    return {key[len(prefix) :]: PairState.from_json(value) for key, value in rows}
+        rows = states_with_prefix(con, prefix)
+    return {key[len(prefix) :]: PairState.from_json(value) for key, value in rows.items()}
 
 
 def write_states(db_path: str | Path, entity: str, states: dict[str, PairState]) -> None:
     if not states:
         return
-    now = utcnow()
-    rows = [(_key(entity, so24_id), state.to_json(), now) for so24_id, state in states.items()]
     with transaction(db_path) as con:
-        ensure_sync_schema(con)
-        con.executemany(
-            "INSERT INTO sync.state (key, value, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            rows,
-        )
+        set_states(con, {_key(entity, so24_id): state.to_json() for so24_id, state in states.items()})

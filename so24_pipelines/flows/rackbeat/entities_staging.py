@@ -25,12 +25,12 @@ from so24_pipelines.connectors.rackbeat import RackbeatClient, parse_time
 from so24_pipelines.flows.rackbeat import staging_tables as t
 from so24_pipelines.flows.rackbeat.readiness import HUB_FIELDS
 from so24_pipelines.staging.db import transaction
-from so24_pipelines.staging.rejects import record_rejects
 from so24_pipelines.staging.schema import table_ddl
 from so24_pipelines.staging.so24_tables import StagingTable
 from so24_pipelines.staging.upsert import UpsertResult, upsert
-from so24_pipelines.staging.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
+from so24_pipelines.sync.failures import record_rejects
 from so24_pipelines.sync.schema import ensure_sync_schema
+from so24_pipelines.sync.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
 
 OVERLAP_MINUTES = 2
 STAGING_FLOW = {"product_groups": "R1", "products": "R1", "customers": "R2", "suppliers": "R2", "invoices": "R7"}

@@ -1,10 +1,10 @@
 """Loader targets for Rackbeat -> 24SO: products, customers, suppliers (SaveProducts/SaveCompanies)
 and invoices (SaveInvoices).
 
-24SO answers a refused item inside the returned item (`APIException`), not as a fault, so every
-save checks it and raises RecordRejected with 24SO's message. Creates are sent with
-idempotent=False: the client must never repeat one blindly; the loader resolves an unconfirmed
-create by business key instead:
+The saves are in connectors/so24/writes.py: 24SO answers a refused item inside the returned
+item (`APIException`), not as a fault, and the write raises So24Refused (a RecordRejected) with
+24SO's message. Creates are sent with idempotent=False: the client must never repeat one
+blindly; the loader resolves an unconfirmed create by business key instead:
 - products by `No` (the Rackbeat number; GetProducts searches it exactly),
 - companies by `ExternalId` (the hub stores the Rackbeat number there) and type,
 - invoice orders by `ReferenceNumber` among the customer's orders.
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from so24_pipelines.connectors.errors import ConnectorError, RecordRejected
 from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24 import writes
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import WriteLog, sendable
 from so24_pipelines.sync.records import MappedRecord
@@ -29,18 +29,6 @@ CUSTOMER_TYPES = frozenset({"Business", "Consumer"})
 
 def _strings(names: list[str]) -> dict[str, list[str]]:
     return {"string": names}
-
-
-def _first_item(result: Any, call: str) -> dict[str, Any]:
-    items = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
-    if not items or not isinstance(items[0], dict):
-        raise ConnectorError("24SO answered without the saved item", call=call)
-    item = items[0]
-    problem = item.get("APIException")
-    if problem:
-        message = problem.get("Message") if isinstance(problem, dict) else str(problem)
-        raise RecordRejected(f"24SO refused it: {message}", call=call)
-    return item
 
 
 class _WritesBack(WriteLog):
@@ -83,9 +71,7 @@ class So24Products(_WritesBack):
         self.so24 = so24
 
     def _save(self, record: MappedRecord, body: dict[str, Any], *, creating: bool) -> str:
-        call = "ProductService.SaveProducts"
-        result = self.so24.call("ProductService", "SaveProducts", idempotent=not creating, products={"Product": [body]})
-        saved = _first_item(result, call)
+        saved = writes.save_product(self.so24, body, idempotent=not creating)
         so24_id = str(saved["Id"])
         self.note(record.source_key, so24_id, saved.get("DateChanged"))
         return so24_id
@@ -144,9 +130,7 @@ class So24Companies(_WritesBack):
         self.language = language
 
     def _save(self, record: MappedRecord, body: dict[str, Any], *, creating: bool) -> str:
-        call = "CompanyService.SaveCompanies"
-        result = self.so24.call("CompanyService", "SaveCompanies", idempotent=not creating, companies={"Company": [body]})
-        saved = _first_item(result, call)
+        saved = writes.save_company(self.so24, body, idempotent=not creating)
         so24_id = str(saved["Id"])
         self.note(record.source_key, so24_id, saved.get("DateChanged"))
         return so24_id
@@ -200,18 +184,13 @@ class So24Invoices:
         self.so24 = so24
 
     def create(self, record: MappedRecord) -> str:
-        call = "InvoiceService.SaveInvoices"
-        result = self.so24.call(
-            "InvoiceService", "SaveInvoices", idempotent=False, invoices={"InvoiceOrder": [sendable(record.payload)]}
-        )
-        return str(_first_item(result, call)["OrderId"])
+        return str(writes.save_invoice(self.so24, sendable(record.payload), idempotent=False)["OrderId"])
 
     def update(self, target_key: str, record: MappedRecord) -> None:
         body = sendable(record.payload)
         body.pop("InvoiceRows", None)
         body["OrderId"] = int(target_key)
-        call = "InvoiceService.SaveInvoices"
-        _first_item(self.so24.call("InvoiceService", "SaveInvoices", invoices={"InvoiceOrder": [body]}), call)
+        writes.save_invoice(self.so24, body, idempotent=True)
 
     def find_by_business_key(self, business_key: str) -> str | None:
         reference, _, customer = business_key.rpartition("@")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24 import session
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.extraction import so24_run
 from so24_pipelines.extraction.so24_entities import ENTITIES
@@ -22,7 +23,7 @@ from so24_pipelines.flows.rackbeat.orders_flow import OrdersRun, run_orders
 
 def stage_order(so24: So24Client, db_path: str | Path, order_id: int, identity: str | None) -> str:
     """Read one order with its rows from 24SO into staging; returns the identity it belongs to."""
-    identity = so24_run.current_identity(so24, identity)
+    identity = session.current_identity(so24, identity)
     entity = ENTITIES["orders"]
     columns, rows = entity.fetch(so24, None, [int(order_id)])
     if not columns.get("order_id"):

@@ -34,7 +34,7 @@ from so24_pipelines.flows.rackbeat.orders_lines import (
     read_order_lines,
     replace_order_lines,
 )
-from so24_pipelines.flows.rackbeat.orders_links import so24_order_of
+from so24_pipelines.flows.rackbeat.orders_links import R4_FLOW, so24_order_of
 from so24_pipelines.flows.rackbeat.orders_products import So24Products
 from so24_pipelines.flows.rackbeat.orders_so24 import (
     CONFIRMED_STATUS,
@@ -46,6 +46,7 @@ from so24_pipelines.flows.rackbeat.orders_so24 import (
 )
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync import failed_keys
+from so24_pipelines.sync.id_map import target_keys_of
 from so24_pipelines.sync.records import MappedRecord
 
 FLOW = "R6"
@@ -266,9 +267,5 @@ def _retry_orders(db_path: str | Path) -> list[int]:
     if not keys:
         return []
     with connect(db_path) as con:
-        found = con.execute(
-            "SELECT target_key FROM sync.id_map WHERE flow = 'R4' AND list_contains(?::VARCHAR[], source_key) "
-            "AND target_key IS NOT NULL",
-            [keys],
-        ).fetchall()
-    return [int(r[0]) for r in found]
+        found = target_keys_of(con, R4_FLOW, keys)
+    return [int(key) for key in found]

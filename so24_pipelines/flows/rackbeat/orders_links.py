@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from so24_pipelines.flows.rackbeat.orders_target import field_value
 from so24_pipelines.staging.db import connect
+from so24_pipelines.sync.id_map import source_key_by_business_key, source_key_by_target
 from so24_pipelines.sync.schema import sync_schema_exists
 
 R4_FLOW = "R4"
@@ -44,29 +43,13 @@ def parse_source_key(key: str) -> OrderLink:
     return OrderLink(identity, int(order_id))
 
 
-def _by_target(con: duckdb.DuckDBPyConnection, number: int) -> str | None:
-    rows = con.execute(
-        "SELECT source_key FROM sync.id_map WHERE flow = ? AND target_key = ? ORDER BY updated_at DESC LIMIT 1",
-        [R4_FLOW, str(int(number))],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _by_business_key(con: duckdb.DuckDBPyConnection, business_key: str) -> str | None:
-    rows = con.execute(
-        "SELECT source_key FROM sync.id_map WHERE flow = ? AND business_key = ? ORDER BY updated_at DESC LIMIT 1",
-        [R4_FLOW, business_key],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def so24_order_of(db_path: str | Path, order: Mapping[str, Any], order_field_id: int) -> OrderLink | None:
     """The 24SO order behind a Rackbeat order (read with field values), or None if not from 24SO."""
     held = field_value(order, order_field_id)
     with connect(db_path) as con:
         if not sync_schema_exists(con):
             return None
-        key = _by_target(con, int(order["number"]))
+        key = source_key_by_target(con, R4_FLOW, str(int(order["number"])))
         if key is None and held:
-            key = _by_business_key(con, held)
+            key = source_key_by_business_key(con, R4_FLOW, held)
     return parse_source_key(key) if key else None

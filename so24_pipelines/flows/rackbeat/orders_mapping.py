@@ -32,7 +32,7 @@ from so24_pipelines.mapping import Spec, load_spec, map_records
 from so24_pipelines.settings import So24OrderState
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.records import MappedRecord
-from so24_pipelines.sync.schema import get_state, set_state
+from so24_pipelines.sync.state import get_state, set_state
 
 FLOW = "R4"
 SPEC_NAME = "rackbeat_orders"

@@ -1,15 +1,9 @@
-"""The 24SO side of the Rackbeat order flows: read one order's rows, save status and row changes.
+"""The 24SO side of the Rackbeat order flows: read one order's rows, load per 24SO company.
 
-24SO quirks these calls absorb (reference/24so/API.md, InvoiceService):
-- SaveInvoices never raises for a refused order: the returned InvoiceOrder carries an
-  `APIException` (e.g. "Order 1 is Invoiced and cannot be changed"), which becomes RecordRejected
-  so the loader skips that one record with the 24SO message.
-- A status change is an update of a known OrderId carrying only OrderStatus; `IncludeVAT` is sent
-  as nil because the element is required by the WSDL and a default would flip the order's VAT mode.
-- Rows of an existing order change by RowId + ChangeState (Add / Edit / Delete). Status writes
-  are safe to repeat; a row Add is not (a lost answer plus a retry adds the row twice), so row
-  saves go without client retries and R6 compares with the order as it is in 24SO before any send.
-- Quantities are Decimal, never float (zeep would print a float in a form .NET may refuse).
+The writes themselves (status and row changes through SaveInvoices) and 24SO's in-answer
+refusals live in connectors/so24/writes.py: a refused order raises So24Refused (a RecordRejected)
+with 24SO's words, so the loader skips that one record. Row saves are not idempotent (a row Add
+sent twice adds the row twice), so R6 compares with the order as it is in 24SO before any send.
 """
 
 from __future__ import annotations
@@ -21,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.extraction.so24_run import current_identity
+from so24_pipelines.connectors.so24.session import current_identity
+from so24_pipelines.connectors.so24.writes import save_order_rows as save_rows  # noqa: F401 (R6 imports it)
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL, LoadReport, MappedRecord, Plan, Target, load
 
 SENT_STATUS = "OrderState_Sent"
@@ -38,46 +32,6 @@ class So24Row:
     product_no: str | None
     quantity: Decimal
     type: str
-
-
-def _api_error(item: Mapping[str, Any] | None) -> str | None:
-    if item is None:
-        return "24SO returned no order"
-    error = item.get("APIException")
-    if not error:
-        return None
-    if isinstance(error, Mapping):
-        return str(error.get("Message") or error.get("Type") or error)
-    return str(error)
-
-
-def save_order(client: So24Client, order: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
-    """SaveInvoices for one order; the saved order, or RecordRejected with 24SO's message."""
-    result = client.call(
-        "InvoiceService", "SaveInvoices", idempotent=idempotent, invoices={"InvoiceOrder": [dict(order)]}
-    )
-    saved = (result or [None])[0]
-    message = _api_error(saved)
-    if message is not None:
-        raise RecordRejected(f"24SO refused order {order.get('OrderId')}: {message}", call="SaveInvoices")
-    return dict(saved)
-
-
-def set_order_status(client: So24Client, order_id: int, status: str) -> dict[str, Any]:
-    return save_order(
-        client, {"OrderId": int(order_id), "OrderStatus": status, "IncludeVAT": None}, idempotent=True
-    )
-
-
-def save_rows(
-    client: So24Client, order_id: int, rows: Sequence[Mapping[str, Any]], *, status: str | None
-) -> dict[str, Any]:
-    """Row changes (each with ChangeState) and optionally a new status, in one SaveInvoices."""
-    order: dict[str, Any] = {"OrderId": int(order_id), "IncludeVAT": None}
-    if status:
-        order["OrderStatus"] = status
-    order["InvoiceRows"] = {"InvoiceRow": [dict(r) for r in rows]}
-    return save_order(client, order, idempotent=False)
 
 
 def rows_of(saved: Mapping[str, Any]) -> list[So24Row]:

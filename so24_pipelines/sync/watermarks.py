@@ -1,10 +1,13 @@
-"""High-water marks for incremental extraction, stored in sync.state beside the data.
+"""High-water marks for incremental reads (24SO extraction, Rackbeat staging), kept in sync.state.
+
+Moved here from staging/: a mark is flow state, and staging must not know about sync.*. Reads and
+writes go through state.py, so a mark is stamped with the same clock as every other state row.
 
 The mark is written in the same transaction as the rows it covers, so a crash can never leave a
 mark that claims rows which were not stored. The mark is the latest DateChanged seen in the data
-(24SO's clock, not ours), and readers move it back by an overlap because 24SO's change filters
-ignore seconds (and one client saw them round): re-reading a minute or two is cheap, because the
-upsert is idempotent; missing a change is not.
+(the source's clock, not ours), and readers move it back by an overlap because 24SO's change
+filters ignore seconds (and one client saw them round): re-reading a minute or two is cheap,
+because the upsert is idempotent; missing a change is not.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from so24_pipelines.sync.state import get_state, set_state
+
 
 def watermark_key(system: str, identity: str, entity: str) -> str:
+    """sync.state key of one entity's mark, per source system and company."""
     return f"{system}/{identity}/{entity}/changed_after"
 
 
 def read_watermark(con: duckdb.DuckDBPyConnection, key: str) -> datetime | None:
-    rows = con.execute("SELECT value FROM sync.state WHERE key = ?", [key]).fetchall()
-    return datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
+    """The stored mark, or None when there is none yet (first run: read everything)."""
+    value = get_state(con, key)
+    return datetime.fromisoformat(value) if value else None
 
 
 def write_watermark(con: duckdb.DuckDBPyConnection, key: str, value: datetime | str | None) -> None:
@@ -32,11 +39,7 @@ def write_watermark(con: duckdb.DuckDBPyConnection, key: str, value: datetime | 
     current = read_watermark(con, key)
     if current is not None and current >= moment:
         return
-    con.execute(
-        "INSERT INTO sync.state (key, value, updated_at) VALUES (?, ?, now()) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        [key, moment.isoformat()],
-    )
+    set_state(con, key, moment.isoformat())
 
 
 def with_overlap(mark: datetime | None, overlap_minutes: int) -> datetime | None:

@@ -2,7 +2,7 @@
 
 Every message names its key path (`flows.R4.rackbeat_status`) and says what is allowed; none
 quotes a value that could be a secret beyond what pydantic's hidden input allows. The model is
-passed in (`root`), so this module does not import settings.py and settings.py can use it.
+passed in (`root`), so this module imports no settings model and every settings module can use it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,55 @@
+"""The one object a flow function receives from its run, instead of threading four arguments.
+
+Every flow needs the staging file, the run id (the loader's claims and sync log name it) and
+whether the run only previews. These used to travel as `db_path, run_id, dry_run` through every
+function of every flow; a `RunContext` carries them, and `load` is the one way a flow hands its
+mapped records to the loader, so every flow's result has the same shape (FlowRun).
+
+Clients stay explicit parameters: which systems a flow talks to is part of its signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from so24_pipelines.flows.result import FlowRun, StagedRead
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL, MappedRecord, Target, load
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One step's run: the staging file, the Dagster run id, and dry run (plan and preview only)."""
+
+    db_path: Path
+    run_id: str
+    dry_run: bool = False
+
+    @classmethod
+    def of(cls, db_path: str | Path, run_id: str, dry_run: bool = False) -> RunContext:
+        return cls(Path(db_path), run_id, dry_run)
+
+    def previewing(self, dry_run: bool) -> RunContext:
+        """The same run with the dry-run switch of one flow (each flow has its own in so24.yaml)."""
+        return replace(self, dry_run=dry_run)
+
+    def load(
+        self,
+        flow: str,
+        records: Iterable[MappedRecord],
+        target: Target,
+        *,
+        source_system: str,
+        reads: Sequence[StagedRead] = (),
+        max_workers: int = 4,
+        claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+    ) -> FlowRun:
+        """Plan and write `records` through the one loader; the result as every flow reports it."""
+        plan, report = load(
+            self.db_path, flow, records, target,
+            run_id=self.run_id, dry_run=self.dry_run, max_workers=max_workers,
+            claim_ttl=claim_ttl, source_system=source_system,
+        )  # fmt: skip
+        return FlowRun(flow=flow, dry_run=self.dry_run, plans=(plan,), reports=(report,), reads=tuple(reads))

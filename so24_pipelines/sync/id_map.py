@@ -1,0 +1,73 @@
+"""Read-only lookups in sync.id_map for flows that follow links another flow created.
+
+The loader owns the id map (store.py). Other flows ask it questions such as "which 24SO order
+did this Rackbeat order come from" (R5/R6 on R4's rows) or "which of these Rackbeat orders were
+created by R4" (R7): these helpers answer them with bound parameters, the flow whose rows are
+meant always passed in (never a flow id written into the SQL). Each takes the caller's open
+connection, so several lookups share one short read; callers check `sync_schema_exists` first
+when the schema may not exist yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+
+def source_key_by_target(con: duckdb.DuckDBPyConnection, flow: str, target_key: str) -> str | None:
+    """The source key the flow's id map pairs with `target_key` (the latest if several), or None."""
+    rows = con.execute(
+        "SELECT source_key FROM sync.id_map WHERE flow = ? AND target_key = ? ORDER BY updated_at DESC LIMIT 1",
+        [flow, str(target_key)],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def source_key_by_business_key(con: duckdb.DuckDBPyConnection, flow: str, business_key: str) -> str | None:
+    """The source key created under `business_key` in the flow (the latest if several), or None.
+
+    This answers for a create whose target key was never confirmed (a crash right after the
+    create): the row exists from before the send, with its business key.
+    """
+    rows = con.execute(
+        "SELECT source_key FROM sync.id_map WHERE flow = ? AND business_key = ? ORDER BY updated_at DESC LIMIT 1",
+        [flow, business_key],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def target_keys_of(con: duckdb.DuckDBPyConnection, flow: str, source_keys: Iterable[str]) -> list[str]:
+    """Known target keys of these source keys in the flow (records never confirmed are left out)."""
+    keys = [str(k) for k in source_keys]
+    if not keys:
+        return []
+    rows = con.execute(
+        "SELECT target_key FROM sync.id_map WHERE flow = ? AND list_contains(?::VARCHAR[], source_key) "
+        "AND target_key IS NOT NULL",
+        [flow, keys],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def mapped_target_keys(con: duckdb.DuckDBPyConnection, flow: str, target_keys: Iterable[str]) -> set[str]:
+    """Which of `target_keys` the flow created (has in its id map): a join of staged keys with it.
+
+    E.g. R7 asks which Rackbeat order numbers on staged invoices are orders R4 sent from 24SO.
+    """
+    keys = sorted({str(k) for k in target_keys})
+    if not keys:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT m.target_key FROM sync.id_map m "
+        "JOIN (SELECT unnest(?::VARCHAR[]) AS target_key) k ON m.target_key = k.target_key "
+        "WHERE m.flow = ?",
+        [keys, flow],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def source_keys_of(con: duckdb.DuckDBPyConnection, flow: str) -> list[str]:
+    """Every source key the flow has in its id map (synced or pending), sorted."""
+    rows = con.execute("SELECT source_key FROM sync.id_map WHERE flow = ? ORDER BY source_key", [flow]).fetchall()
+    return [row[0] for row in rows]
