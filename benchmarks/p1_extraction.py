@@ -74,8 +74,8 @@ def run_ours(folder: Path, db: Path) -> int:
     """The extraction's own path: check_answer, fastparse, ColumnBuffer, store_batch."""
     from so24_pipelines.connectors.so24.envelope import check_answer, result_element
     from so24_pipelines.connectors.so24.fastparse import records_to_columns
-    from so24_pipelines.extraction.so24_entities import ENTITIES
-    from so24_pipelines.extraction.so24_run import (
+    from so24_pipelines.flows.so24.entities import ENTITIES
+    from so24_pipelines.flows.so24.extract import (
         FLUSH_ROWS,
         ColumnBuffer,
         ExtractReport,
@@ -198,7 +198,7 @@ def _preload() -> None:
     import zeep  # noqa: F401
     from lxml import etree  # noqa: F401
 
-    import so24_pipelines.extraction.so24_run  # noqa: F401
+    import so24_pipelines.flows.so24.extract  # noqa: F401
 
 
 def variant_main(args: argparse.Namespace) -> None:

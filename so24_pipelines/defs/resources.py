@@ -12,7 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-from so24_pipelines.extraction.so24_run import prepare
+from so24_pipelines.flows.so24.extract import prepare
+from so24_pipelines.webhooks.inbox import Inbox
 
 
 class StagingResource(dg.ConfigurableResource):
@@ -62,3 +63,12 @@ class So24Resource(dg.ConfigurableResource):
     def identity_ids(self) -> list[str | None]:
         """The configured companies, or [None] for the login's default company."""
         return list(self.identities) or [None]
+
+
+class InboxResource(dg.ConfigurableResource):
+    """The webhook inbox (SQLite) the receiver writes and the order sensors read."""
+
+    path: str
+
+    def open(self) -> Inbox:
+        return Inbox(self.path)

@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 
 import so24_pipelines.settings.registry as settings_module
-from so24_pipelines.defs.ongoing import build_ongoing_assets
-from so24_pipelines.defs.ongoing_resources import OngoingResource
-from so24_pipelines.defs.so24_assets import EXTRACT_ASSETS
+from so24_pipelines.defs.ongoing.assets import build_ongoing_assets
+from so24_pipelines.defs.ongoing.resources import OngoingResource
+from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines_tests.e2e.so24_harness import metadata, resources

@@ -22,8 +22,8 @@ from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.rackbeat_orders import InboxResource
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource
+from so24_pipelines.defs.rackbeat.resources import RackbeatResource
+from so24_pipelines.defs.resources import InboxResource
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.webhooks.app import build_receiver

@@ -28,14 +28,15 @@ from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24 import session
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-from so24_pipelines.defs.rackbeat_orders import InboxResource, build_rackbeat_orders_definitions
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource
-from so24_pipelines.extraction import so24_run
-from so24_pipelines.extraction.so24_entities import ENTITIES
+from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
+from so24_pipelines.defs.rackbeat.resources import RackbeatResource
+from so24_pipelines.defs.resources import InboxResource
 from so24_pipelines.flows.rackbeat.orders_flow import ORDER_FIELDS
 from so24_pipelines.flows.rackbeat.orders_mapping import statuses_reached
 from so24_pipelines.flows.rackbeat.orders_webhooks import register_order_webhooks
 from so24_pipelines.flows.rackbeat.readiness import require_ready
+from so24_pipelines.flows.so24 import extract as so24_run
+from so24_pipelines.flows.so24.entities import ENTITIES
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.webhooks.app import build_receiver

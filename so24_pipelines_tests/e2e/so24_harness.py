@@ -8,7 +8,7 @@ import dagster as dg
 import yaml
 
 from so24_pipelines.defs.resources import So24Resource, StagingResource
-from so24_pipelines.defs.so24_assets import BACKFILL_ASSETS, EXTRACT_ASSETS
+from so24_pipelines.defs.so24.assets import BACKFILL_ASSETS, EXTRACT_ASSETS
 from so24_pipelines.staging.db import connect
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from so24_pipelines.defs.ongoing import build_ongoing_definitions
+from so24_pipelines.defs.ongoing.assets import build_ongoing_definitions
 from so24_pipelines_tests.e2e.ongoing_harness import (
     confirmed_orders,
     extract,

@@ -13,7 +13,8 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from so24_pipelines.defs.rackbeat_orders import InboxResource, due_stock_events, stock_request
+from so24_pipelines.defs.rackbeat.orders import due_stock_events, stock_request
+from so24_pipelines.defs.resources import InboxResource
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_webhooks import BOOKED, INVENTORY, SHIPPED
 from so24_pipelines.webhooks.inbox import Inbox

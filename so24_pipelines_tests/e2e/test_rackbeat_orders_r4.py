@@ -8,7 +8,7 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from so24_pipelines.defs.rackbeat_orders import build_rackbeat_orders_definitions
+from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_mapping import map_orders, read_marks
 from so24_pipelines_tests.e2e.rackbeat_orders_harness import (

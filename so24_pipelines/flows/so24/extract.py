@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from so24_pipelines.connectors.so24 import reads
+from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.extraction.so24_entities import So24Entity
+from so24_pipelines.connectors.so24.session import current_identity
+from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.staging.schema import ensure_schema
 from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert
@@ -73,17 +74,6 @@ class ExtractReport:
     batches: int = 0
     rows: UpsertResult = field(default_factory=UpsertResult)
     child_rows: UpsertResult = field(default_factory=UpsertResult)
-
-
-def current_identity(client: So24Client, identity_id: str | None) -> str:
-    """Switch to `identity_id` if given; return the id of the identity the session now uses."""
-    if identity_id:
-        reads.use_identity(client, identity_id)
-        return identity_id
-    for ident in reads.identities(client):
-        if ident["is_current"]:
-            return str(ident["id"])
-    raise RuntimeError("24SO reported no current identity for this login")
 
 
 def prepare(db_path: str | Path) -> None:
@@ -198,3 +188,20 @@ def extract_batch(client: So24Client, db_path: str | Path, entity: So24Entity, p
     columns, child = entity.fetch(client, None, ids)
     store_batch(db_path, entity, identity, columns, child, report, advance_to=None)
     return report
+
+
+def extract_order(client: So24Client, db_path: str | Path, order_id: int, identity: str | None) -> str:
+    """Read one order with its rows into staging now (R9); returns the company it belongs to.
+
+    The same upsert as the extraction, so staging stays one truth; the high-water mark is left
+    alone (one order says nothing about what else changed).
+    """
+    prepare(db_path)
+    identity = current_identity(client, identity)
+    entity = ENTITIES["orders"]
+    columns, rows = entity.fetch(client, None, [int(order_id)])
+    if not columns.get("order_id"):
+        raise ConfigError(f"24SO has no order {order_id} in company {identity}; check the order id")
+    report = ExtractReport(entity.name, identity, "manual")
+    store_batch(db_path, entity, identity, columns, rows, report, advance_to=None)
+    return identity

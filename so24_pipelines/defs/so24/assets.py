@@ -11,15 +11,15 @@ materializes one batch per partition.
 import dagster as dg
 
 from so24_pipelines.connectors.so24 import session
-from so24_pipelines.defs.metadata import extract_metadata
+from so24_pipelines.defs.flow_asset import RETRY
 from so24_pipelines.defs.resources import So24Resource, StagingResource
-from so24_pipelines.extraction import so24_run
-from so24_pipelines.extraction.so24_entities import ENTITIES, So24Entity
+from so24_pipelines.defs.so24.metadata import extract_metadata
+from so24_pipelines.flows.so24 import extract as so24_run
+from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
 
 GROUP = "so24"
 KINDS = {"soap", "duckdb"}
 POOL = "so24_api"
-RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 DESCRIPTIONS = {
     "products": "E1 - 24SO products (ProductService.GetProducts) with stock, EAN1, weight, category.",

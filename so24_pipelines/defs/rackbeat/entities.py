@@ -20,9 +20,10 @@ from typing import Any
 import dagster as dg
 
 from so24_pipelines.connectors.so24.session import current_identity
-from so24_pipelines.defs.rackbeat_orders import InboxResource
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource
-from so24_pipelines.defs.resources import So24Resource, StagingResource
+from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.flow_asset import RETRY
+from so24_pipelines.defs.rackbeat.resources import RackbeatResource
+from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.rackbeat import entities_run as er
 from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
 from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
@@ -38,7 +39,6 @@ AssetJob = Any
 GROUP = "rackbeat"
 POOL = "rackbeat_api"
 KINDS = {"rest", "duckdb"}
-RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 SETUP = "rackbeat_setup"
 FLOW_TAG = "so24/flow"
 IDENTITY_STATE = "rackbeat/so24_identity"
@@ -322,7 +322,7 @@ def build_rackbeat_entities_definitions(settings: Settings) -> dg.Definitions:
     schedule = dg.ScheduleDefinition(
         name="rackbeat_entities_schedule",
         job=jobs["rackbeat_entities_sync"],
-        cron_schedule=f"*/{cadence} * * * *" if cadence < 60 else f"0 */{cadence // 60} * * *",
+        cron_schedule=cron_for(cadence),
         default_status=dg.DefaultScheduleStatus.RUNNING
         if settings.flows.R1.enabled or settings.flows.R2.enabled
         else dg.DefaultScheduleStatus.STOPPED,

@@ -10,16 +10,11 @@
 
 import dagster as dg
 
+from so24_pipelines.defs.cadence import cron_for
 from so24_pipelines.defs.resources import StagingResource
-from so24_pipelines.defs.so24_assets import BATCH_PARTITIONS, INCREMENTAL_SELECTION
+from so24_pipelines.defs.so24.assets import BATCH_PARTITIONS, INCREMENTAL_SELECTION
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync.backfill import planned_backfill_partitions
-
-
-def cron_for(minutes: int) -> str:
-    if minutes < 60:
-        return f"*/{minutes} * * * *"
-    return f"0 */{minutes // 60} * * *"
 
 
 def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, list]:

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from so24_pipelines.defs.ongoing_metadata import flow_metadata, switched_off
-from so24_pipelines.defs.ongoing_resources import OngoingResource
+from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.flow_asset import RETRY
+from so24_pipelines.defs.ongoing.metadata import flow_metadata, switched_off
+from so24_pipelines.defs.ongoing.resources import OngoingResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
-from so24_pipelines.defs.so24_automation import cron_for
 from so24_pipelines.flows.ongoing.articles import sync_articles
 from so24_pipelines.flows.ongoing.identity import paired_identity, use_paired_identity
 from so24_pipelines.flows.ongoing.order_status import IMPORT_FLOW, StatusOptions, sync_order_status
@@ -39,7 +40,6 @@ from so24_pipelines.sync.failures import failed_records
 
 GROUP = "ongoing"
 POOL = "ongoing_api"
-RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 JOB = "ongoing_sync"
 
 @dataclass(frozen=True)

@@ -24,20 +24,17 @@ prerequisite fails the run once with what to create. A flow's `dry_run` setting 
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from so24_pipelines.connectors.errors import AuthError, ConfigError
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.defs.rackbeat_resources import RackbeatResource
-from so24_pipelines.defs.resources import So24Resource, StagingResource
-from so24_pipelines.defs.so24_automation import cron_for
+from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.flow_asset import RETRY, told_to_user
+from so24_pipelines.defs.rackbeat.resources import RackbeatResource
+from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.rackbeat import order_edits, shipped, stock_events
-from so24_pipelines.flows.rackbeat.manual_fetch import fetch_order
 from so24_pipelines.flows.rackbeat.orders_flow import readiness_for_orders, run_orders
 from so24_pipelines.flows.rackbeat.orders_mapping import SPEC_NAME
 from so24_pipelines.flows.rackbeat.orders_poll import poll_changes
@@ -53,24 +50,15 @@ from so24_pipelines.flows.rackbeat.orders_webhooks import (
     register_order_webhooks,
 )
 from so24_pipelines.flows.rackbeat.readiness import ReadinessReport
+from so24_pipelines.flows.so24 import extract as so24_extract
 from so24_pipelines.mapping import load_spec, spec_markdown
 from so24_pipelines.settings import Settings
-from so24_pipelines.webhooks.inbox import Event, Inbox, default_inbox_path
+from so24_pipelines.webhooks.inbox import Event, Inbox
 
 GROUP = "rackbeat"
 POOL = "rackbeat_api"
-RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 EVENT_BATCH = 500
 STALE_EVENT_MINUTES = 10
-
-
-class InboxResource(dg.ConfigurableResource):
-    """The webhook inbox (SQLite) the receiver writes and the order sensors read."""
-
-    path: str
-
-    def open(self) -> Inbox:
-        return Inbox(self.path)
 
 
 class OrderEventsConfig(dg.Config):
@@ -113,17 +101,8 @@ def _loaded_metadata(loaded: Loaded, dry_run: bool) -> dict:
     }
 
 
-@contextmanager
-def _told_to_user() -> Iterator[None]:
-    """A setting or prerequisite problem fails the run once with its message (no retries)."""
-    try:
-        yield
-    except (ConfigError, AuthError) as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
-
-
 def _ready(client: RackbeatClient, dry_run: bool) -> ReadinessReport:
-    with _told_to_user():
+    with told_to_user():
         return readiness_for_orders(client, dry_run=dry_run)
 
 
@@ -148,7 +127,7 @@ def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
     def rackbeat_orders(
         context: dg.AssetExecutionContext, rackbeat: RackbeatResource, staging: StagingResource
     ) -> dg.MaterializeResult:
-        with _told_to_user(), rackbeat.client() as client:
+        with told_to_user(), rackbeat.client() as client:
             run = run_orders(
                 staging.db_path,
                 client,
@@ -213,7 +192,7 @@ def _order_op(name: str, flow: str, settings: Settings) -> dg.OpDefinition:
         staging: StagingResource,
         inbox: InboxResource,
     ) -> dg.Output[None]:
-        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
+        with told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = dict(_ready(rb, dry_run).field_ids)
             loaded = _run_order_flow(
                 flow, staging, rb, client, config.order_numbers, ids, context.run.run_id, dry_run
@@ -239,7 +218,7 @@ def _stock_op(settings: Settings) -> dg.OpDefinition:
         staging: StagingResource,
         inbox: InboxResource,
     ) -> dg.Output[None]:
-        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
+        with told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = _ready(rb, dry_run).field_ids
             loaded = stock_events.run_stock(
                 staging.db_path, rb, client, config.product_numbers,
@@ -255,6 +234,14 @@ def _stock_op(settings: Settings) -> dg.OpDefinition:
 
 
 def _fetch_op(settings: Settings) -> dg.OpDefinition:
+    """R9: one 24SO order into Rackbeat by hand, whatever its status, and never twice.
+
+    Rackbeat's own integration warns that pressing its "GET order" button twice duplicates the
+    order. Here it cannot: the order is read into staging by the 24SO extraction's own upsert, then
+    loaded under R4's flow key, id map and target, so a second fetch, a fetch after R4 sent the order
+    or R4 after a fetch all find the same id-map row (or, after a crash, the same Rackbeat order by
+    its number and "24so order id") and update instead of creating.
+    """
     r4, r9 = settings.flow("R4"), settings.flow("R9")
 
     @dg.op(name="fetch_so24_order_into_rackbeat", tags={"flow": "R9"})
@@ -265,11 +252,11 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
         so24: So24Resource,
         staging: StagingResource,
     ) -> dg.Output[None]:
-        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
-            run = fetch_order(
-                staging.db_path, client, rb, config.order_id, identity=config.identity,
-                so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status,
-                run_id=context.run.run_id, dry_run=r9.dry_run,
+        with told_to_user(), rackbeat.client() as rb, so24.client() as client:
+            identity = so24_extract.extract_order(client, staging.db_path, config.order_id, config.identity)
+            run = run_orders(
+                staging.db_path, rb, so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status,
+                run_id=context.run.run_id, dry_run=r9.dry_run, only=[f"{identity}:{int(config.order_id)}"],
             )  # fmt: skip
         loaded = Loaded((run.plan,), (run.report,))
         item = run.plan.items[0] if run.plan.items else None
@@ -438,7 +425,7 @@ def _sweep_op(settings: Settings) -> dg.OpDefinition:
             timespec="microseconds"
         )
         metadata: dict = {}
-        with _told_to_user(), rackbeat.client() as rb, so24.client() as client:
+        with told_to_user(), rackbeat.client() as rb, so24.client() as client:
             ids = _ready(rb, any(f.dry_run for f in flows.values())).field_ids
             for flow, event in (("R5", SHIPPED), ("R6", BOOKED)):
                 if not flows[flow].enabled:
@@ -548,5 +535,4 @@ def build_rackbeat_orders_definitions(settings: Settings) -> dg.Definitions:
             _stock_sensor(settings, stock_job),
             _poll_sensor(settings),
         ],
-        resources={"inbox": InboxResource(path=str(default_inbox_path()))},
     )

@@ -1,0 +1,1 @@
+"""Ongoing WMS in Dagster: O1-O6 flow assets, job, schedule, resource."""

@@ -1,0 +1,1 @@
+"""Rackbeat in Dagster: R1-R9 assets, jobs, sensors, resource."""

@@ -1,0 +1,1 @@
+"""24SO in Dagster: extraction assets, backfill, schedule, resources."""
