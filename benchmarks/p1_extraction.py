@@ -37,7 +37,7 @@ def fetch(url: str, out: Path, batch: int) -> dict:
 
     from so24_pipelines.connectors.so24 import reads
     from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-    from so24_pipelines.staging.so24_tables import ORDER_SHAPE, PRODUCTS
+    from so24_pipelines.flows.so24.tables import ORDER_SHAPE, PRODUCTS
 
     creds = requests.get(f"{url}/_sandbox/24so/credentials", timeout=30).json()
     client = So24Client(
@@ -82,7 +82,7 @@ def run_ours(folder: Path, db: Path) -> int:
         prepare,
         store_batch,
     )
-    from so24_pipelines.staging.so24_tables import ORDER_SHAPE, PRODUCTS
+    from so24_pipelines.flows.so24.tables import ORDER_SHAPE, PRODUCTS
 
     prepare(db)
     products, orders = ENTITIES["products"], ENTITIES["orders"]
@@ -120,7 +120,7 @@ def run_zeep(folder: Path, db: Path, url: str) -> int:
     from zeep.helpers import serialize_object
     from zeep.loader import parse_xml
 
-    from so24_pipelines.staging.so24_tables import ORDER_ROWS, ORDERS, PRODUCTS
+    from so24_pipelines.flows.so24.tables import ORDER_ROWS, ORDERS, PRODUCTS
 
     settings = zeep.Settings(strict=True, xml_huge_tree=True)
     clients = {

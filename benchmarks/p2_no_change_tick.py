@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _r1(sandbox, db: Path) -> tuple[int, float]:
+    from so24_pipelines.flows.context import RunContext
     from so24_pipelines.flows.rackbeat import entities_run
     from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
     from so24_pipelines.flows.rackbeat.readiness import require_ready
@@ -42,25 +43,21 @@ def _r1(sandbox, db: Path) -> tuple[int, float]:
         require_ready(rb)
         for n, name in enumerate(("product_groups", "products")):
             started = time.perf_counter()
-            outcome = entities_run.to_rackbeat(
-                settings, rb, db, ENTITIES[name], identity, run_id=f"sync-{n}", initial=False
-            )
-            report = outcome.result.report if outcome.result else None
+            run = entities_run.to_rackbeat(settings, rb, RunContext.of(db, f"sync-{n}"), ENTITIES[name], identity, initial=False)
             print(
-                f"initial {name}: {report.counts() if report else outcome.idle_reason} in {time.perf_counter() - started:.0f} s",
+                f"initial {name}: {run.notes.get('idle') or run.counts()} in {time.perf_counter() - started:.0f} s",
                 flush=True,
             )
         started = time.perf_counter()
-        outcome = entities_run.to_rackbeat(
-            settings, rb, db, ENTITIES["products"], identity, run_id="tick", initial=False
-        )
+        tick = entities_run.to_rackbeat(settings, rb, RunContext.of(db, "tick"), ENTITIES["products"], identity, initial=False)
         seconds = time.perf_counter() - started
-    report = outcome.result.report
-    print(f"no-change tick: {report.counts()}")
-    return report.created + report.updated + report.resolved, seconds
+    done = tick.counts()
+    print(f"no-change tick: {done}")
+    return sum(done.get(k, 0) for k in ("created", "updated", "resolved")), seconds
 
 
 def _r4(sandbox, db: Path) -> tuple[int, float]:
+    from so24_pipelines.flows.context import RunContext
     from so24_pipelines.flows.rackbeat.orders_flow import readiness_for_orders, run_orders
     from so24_pipelines.flows.rackbeat.orders_mapping import STAGING_OVERLAP
     from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
@@ -76,14 +73,16 @@ def _r4(sandbox, db: Path) -> tuple[int, float]:
         prepare_rackbeat(rb, db, orders)
         started = time.perf_counter()
         first = run_orders(
-            db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="sync", max_workers=8
+            RunContext.of(db, "sync"), rb, so24_status="Confirmed", rackbeat_status="draft", max_workers=8
         )
-        print(f"initial R4: {first.report.counts()} in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"initial R4: {first.counts()} in {time.perf_counter() - started:.0f} s", flush=True)
         readiness_for_orders(rb, dry_run=False)
         started = time.perf_counter()
-        full = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="full", full=True)
+        full = run_orders(
+            RunContext.of(db, "full"), rb, so24_status="Confirmed", rackbeat_status="draft", full=True
+        )
         print(
-            f"full pass over {len(orders)} orders (every order mapped, hashed, diffed): {full.report.counts()} "
+            f"full pass over {len(orders)} orders (every order mapped, hashed, diffed): {full.counts()} "
             f"in {time.perf_counter() - started:.2f} s",
             flush=True,
         )
@@ -91,10 +90,11 @@ def _r4(sandbox, db: Path) -> tuple[int, float]:
         print(f"waiting {wait:.0f} s (R4's staging overlap), as a 15-minute schedule would", flush=True)
         time.sleep(wait)
         started = time.perf_counter()
-        tick = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="tick")
+        tick = run_orders(RunContext.of(db, "tick"), rb, so24_status="Confirmed", rackbeat_status="draft")
         seconds = time.perf_counter() - started
-    print(f"no-change tick: {tick.report.counts()} (planned {tick.plan.counts})")
-    return tick.report.created + tick.report.updated + tick.report.resolved, seconds
+    done = tick.counts()
+    print(f"no-change tick: {done} (planned {tick.planned()})")
+    return done["created"] + done["updated"] + done["resolved"], seconds
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--per-minute", type=int, default=600)
     args = parser.parse_args()
 
+    from so24_pipelines.flows.context import RunContext
     from so24_pipelines.flows.rackbeat.orders_flow import run_orders
     from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
         prepare_rackbeat,
@@ -53,15 +54,16 @@ def main() -> None:
             sandbox.control("POST", "rackbeat/limits", json={"per_minute": args.per_minute})
             with rackbeat_client(sandbox, requests_per_minute=args.per_minute, burst=8) as client:
                 started = time.perf_counter()
-                run = run_orders(db, client, so24_status="Confirmed", rackbeat_status="draft", run_id="p3")
+                run = run_orders(RunContext.of(db, "p3"), client, so24_status="Confirmed", rackbeat_status="draft")
                 seconds = time.perf_counter() - started
             budget = sandbox.control("GET", "rackbeat/limits").json()
     finally:
         sandbox.stop()
     allowed, throttled = budget["allowed"], budget["throttled"]
     minutes = seconds / 60.0
+    done = run.counts()
     print(
-        f"created {run.report.created}, failed {run.report.failed} in {seconds:.1f} s; "
+        f"created {done['created']}, failed {done['failed']} in {seconds:.1f} s; "
         f"sandbox allowed {allowed}, refused {throttled} (429)"
     )
     if seconds < 60:

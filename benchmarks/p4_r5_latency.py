@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=60)
     args = parser.parse_args()
 
+    from so24_pipelines.flows.context import RunContext
     from so24_pipelines.flows.rackbeat.orders_flow import run_orders
     from so24_pipelines.flows.rackbeat.orders_webhooks import SHIPPED
     from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
@@ -58,7 +59,7 @@ def main() -> None:
             stage_so24(sandbox, db)
             rb = rackbeat_client(sandbox)
             prepare_rackbeat(rb, db)
-            run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="p4-r4")
+            run_orders(RunContext.of(db, "p4-r4"), rb, so24_status="Confirmed", rackbeat_status="booked")
             orders = sendable_orders(db)[: args.orders]
             settings = order_settings()
             defs = order_definitions(settings, sandbox, db, home)

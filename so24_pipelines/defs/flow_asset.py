@@ -1,5 +1,10 @@
 """The pieces every system's Dagster room builds its flow assets from, so they look and act alike.
 
+- `FlowAsset` + `flow_asset(spec, body)`: one flow as an asset. The body gets the step's context
+  (resources, run tags) and a `RunContext` (staging file, run id, dry run) and returns the flow's
+  FlowRuns; the template adds the rest: pool, retry, tag, definition metadata `mapping`, the
+  switched-off answer, the one metadata vocabulary (`flow_metadata`), and a setting problem
+  told once. `failed_records_check` (or `flow_checks`) is its asset check.
 - `FLOW_TAG` (`so24/flow`): the one tag key naming a flow (E1, R4, O3, ...) on assets, jobs and
   runs; sensors and the UI filter on it.
 - `RETRY`: transient failures (a dropped connection after the connector's own retries, a lock
@@ -10,18 +15,22 @@
 - `told_to_user`: a setting or prerequisite problem (ConfigError, AuthError) fails the step once
   with its own message; retrying it would only repeat the message.
 - `failed_records_check`: the asset check that shows what of a flow waits in the failed records.
+- `every(...)`: a schedule on a cadence in minutes, running by default when its flow is on.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError
-from so24_pipelines.defs.flow_metadata import reasons_markdown
+from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, reasons_markdown, switched_off
 from so24_pipelines.defs.resources import StagingResource
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.sync.failures import failed_records
 
 FLOW_TAG = "so24/flow"
@@ -63,3 +72,72 @@ def failed_records_check(asset: str, flows: Sequence[str]) -> dg.AssetChecksDefi
         )
 
     return _check
+
+
+FlowBody = Callable[[dg.AssetExecutionContext, RunContext], Sequence[FlowRun]]
+
+
+@dataclass(frozen=True)
+class FlowAsset:
+    """One flow as an asset: what the graph shows of it and what its check watches.
+
+    `flow` is the flow id its tag names; `system` the external API whose pool bounds it; `owns`
+    the loader flow keys it writes (its failed-records check); `specs` the mapping specs shown as
+    definition metadata; `resources` the resource keys its body reads besides `staging`.
+    """
+
+    name: str
+    flow: str
+    system: str
+    group: str
+    kinds: frozenset[str]
+    description: str
+    deps: tuple[str, ...] = ()
+    owns: tuple[str, ...] = ()
+    specs: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+
+
+def flow_asset(spec: FlowAsset, body: FlowBody, *, enabled: bool = True, dry_run: bool = False) -> dg.AssetsDefinition:
+    """The asset of one flow: `body` runs with a RunContext (previewing when `dry_run`).
+
+    A flow that is switched off stays in the graph (lineage, description) and a materialization of
+    it does nothing and says so.
+    """
+    state = "" if enabled else f" Switched off (flows.{spec.flow}.enabled: false)."
+
+    @dg.asset(
+        name=spec.name, group_name=spec.group, kinds=set(spec.kinds), deps=list(spec.deps),
+        pool=pool_for(spec.system), retry_policy=RETRY, description=spec.description + state,
+        tags=flow_tags(spec.flow), metadata=mapping_metadata(*spec.specs) if spec.specs else None,
+        required_resource_keys={"staging", *spec.resources},
+    )  # fmt: skip
+    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        if not enabled:
+            context.log.warning("%s is switched off in so24.yaml; nothing done", spec.flow)
+            return switched_off(spec.flow)
+        run = RunContext.of(context.resources.staging.db_path, context.run.run_id, dry_run)
+        with told_to_user():
+            runs = list(body(context, run))
+        for done in runs:
+            dry = " (dry run)" if done.dry_run else ""
+            context.log.info("%s%s: planned %s, done %s", done.flow, dry, done.planned(), done.counts())
+        return dg.MaterializeResult(metadata=flow_metadata(runs))
+
+    return _asset
+
+
+def flow_checks(specs: Iterable[FlowAsset]) -> list[dg.AssetChecksDefinition]:
+    """`no_failed_records` for every flow asset that owns loader flow keys."""
+    return [failed_records_check(spec.name, spec.owns) for spec in specs if spec.owns]
+
+
+def every(
+    name: str, job: Any, minutes: int, *, running: bool,
+    description: str | None = None,
+) -> dg.ScheduleDefinition:  # fmt: skip
+    """A schedule of `job` (what define_asset_job returns) every `minutes`, running by default when on."""
+    return dg.ScheduleDefinition(
+        name=name, job=job, cron_schedule=cron_for(minutes), description=description,
+        default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
+    )  # fmt: skip

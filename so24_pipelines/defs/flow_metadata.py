@@ -1,14 +1,15 @@
 """The one vocabulary every flow asset reports in the Dagster UI.
 
 - `flows`, `dry_run`; what was done: `created`, `updated`, `unchanged`, `skipped`, `failed`,
-  `resolved`; what was planned: `planned_<action>` for every plan action; `dagster/row_count`
-  (records planned);
+  `resolved` (always there, 0 when nothing was loaded); what was planned: `planned_<action>` for
+  every plan action; `dagster/row_count` (records planned);
 - `preview`: the plan as markdown, on every run and not only on dry runs: it is the plan the
   loader executed, skips first with their reasons, so "why was order 123 not sent?" is answered
   on the asset's page. On a dry run the counts of writes stay zero and the preview is the answer;
 - `failures`: records whose write failed, with reasons (they retry on later ticks);
 - per staged read `<read>_received`, `<read>_changed`, `<read>_cursor` and `<read>_rejected`;
-- notes a flow adds (a readiness report, why nothing was sent) under their own names.
+- notes a flow adds under their own names: `idle` (why nothing was loaded: a direction, a
+  switch), `in_sync_pairs`, a readiness report.
 A flow's static field mapping is asset definition metadata under `mapping` (see `mapping_metadata`).
 """
 
@@ -21,9 +22,11 @@ import dagster as dg
 
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping import load_spec, spec_markdown
+from so24_pipelines.sync import LoadReport
 from so24_pipelines.sync.planner import PLAN_ACTIONS
 
 LIMIT = 50
+COUNTERS: tuple[str, ...] = tuple(LoadReport(run_id="").counts())
 
 
 def reasons_markdown(rows: Sequence[tuple[str, str]], header: tuple[str, str] = ("record", "reason")) -> str:
@@ -40,7 +43,7 @@ def reasons_markdown(rows: Sequence[tuple[str, str]], header: tuple[str, str] = 
 def flow_metadata(runs: Sequence[FlowRun]) -> dict[str, Any]:
     """One asset's metadata from the runs of its flows (summed, never one picked)."""
     meta: dict[str, Any] = {"flows": ", ".join(r.flow for r in runs), "dry_run": any(r.dry_run for r in runs)}
-    totals: dict[str, int] = {}
+    totals: dict[str, int] = dict.fromkeys(COUNTERS, 0)
     for run in runs:
         for name, value in run.counts().items():
             totals[name] = totals.get(name, 0) + value

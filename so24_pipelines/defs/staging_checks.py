@@ -10,7 +10,7 @@ import dagster as dg
 
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.staging.db import connect
-from so24_pipelines.staging.so24_tables import StagingTable
+from so24_pipelines.staging.tables import StagingTable
 
 
 def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDefinition]:

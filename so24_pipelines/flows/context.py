@@ -6,6 +6,12 @@ function of every flow; a `RunContext` carries them, and `load` is the one way a
 mapped records to the loader, so every flow's result has the same shape (FlowRun).
 
 Clients stay explicit parameters: which systems a flow talks to is part of its signature.
+
+`retire_failures` belongs here too, since every flow needs it: a failed record is retried on every
+tick as long as the mapping still selects it. When it no longer does (the 24SO order left the
+configured status, the stock already agrees, ...), the failure would otherwise sit in
+sync.failed_records forever with a reason that is no longer true, so it is closed with a skip that
+says why (the loader clears a failure on a mapping skip).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from so24_pipelines.flows.result import FlowRun, StagedRead
-from so24_pipelines.sync import DEFAULT_CLAIM_TTL, MappedRecord, Target, load
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL, MappedRecord, Target, failed_record_keys, load
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,16 @@ class RunContext:
     def previewing(self, dry_run: bool) -> RunContext:
         """The same run with the dry-run switch of one flow (each flow has its own in so24.yaml)."""
         return replace(self, dry_run=dry_run)
+
+    def retire_failures(self, flow: str, records: Sequence[MappedRecord], why: str) -> list[MappedRecord]:
+        """`records` plus a skip (reason `why`) for each failed key of `flow` the mapping no longer selects."""
+        present = {record.source_key for record in records}
+        stale = [key for key in failed_record_keys(self.db_path, flow) if key not in present]
+        return [*records, *(MappedRecord(source_key=key, skip_reason=why) for key in stale)]
+
+    def idle(self, flow: str, why: str) -> FlowRun:
+        """A run of `flow` that loaded nothing, and why (note `idle`): a direction, a switch, a setting."""
+        return FlowRun(flow=flow, dry_run=self.dry_run, notes={"idle": why})
 
     def load(
         self,

@@ -29,17 +29,22 @@ def _condition(cond: Condition) -> str:
 
 def spec_markdown(spec: Spec) -> str:
     """Header line, then one table row per field (list fields under their list's name)."""
-    where = ", ".join(_condition(c) for c in spec.where)
+    where = ", ".join(_condition(c) for c in spec.filters)
     lines = [
         f"**{spec.flow}** `{spec.name}`: {spec.table} → {spec.target or 'target'}"
         + (f" (where {where})" if where else ""),
         "",
+    ]
+    if spec.skip_rules:
+        lines += [f"- skipped unless {_condition(c)}: {c.else_skip}" for c in spec.skip_rules] + [""]
+    lines += [
         "| target | source (fallbacks with ??) | transform | notes |",
         "|---|---|---|---|",
     ]
     lines += [_row(rule) for rule in spec.fields]
     for lst in spec.lists:
         on = ", ".join(f"{child} = {ours.label}" for child, ours in lst.on)
-        lines.append(f"| {lst.target}[] | {lst.table} ({on}) | | {'required' if lst.required else ''} |")
+        where = "".join(f", {_condition(c)}" for c in lst.where)
+        lines.append(f"| {lst.target}[] | {lst.table} ({on}{where}) | | {'required' if lst.required else ''} |")
         lines += [_row(rule, f"{lst.target}[].") for rule in lst.fields]
     return "\n".join(lines)

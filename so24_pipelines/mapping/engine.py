@@ -11,6 +11,9 @@ The rules the engine applies to each field row, in order:
    in the target with null); if the row is `required`, the record is skipped and the reason names
    the record, the target field and where it was read from (or the row's own `missing` text).
 
+Before the fields, the spec's `else_skip` rules (`where` rows that tell instead of filter): a
+record that fails one is skipped with the rule's reason(s) alone, and its fields are not mapped.
+
 A record with any problem carries all of them in `skip_reason` and no payload: the loader logs
 it and sends nothing, and the rest of the batch goes on. Connections are opened for the reads
 only and closed before the caller touches the network.
@@ -23,7 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from so24_pipelines.mapping.query import MappingError, Query, check_catalog, list_query, record_query
+from so24_pipelines.mapping.query import (
+    MappingError,
+    Query,
+    check_catalog,
+    list_query,
+    record_query,
+    rule_label,
+)
 from so24_pipelines.mapping.spec import FieldRule, ListSpec, Param, Spec
 from so24_pipelines.mapping.transforms import TransformError, apply_all, as_text
 from so24_pipelines.staging.db import connect
@@ -135,6 +145,9 @@ def _items(lst: ListSpec, rows: list[Row], params: dict[str, Any], where: str) -
 def _record(spec: Spec, row: Row, children: dict[tuple[str, ...], dict[tuple[Any, ...], list[Row]]],
             params: dict[str, Any]) -> MappedRecord:
     key = "" if row[spec.key] is None else as_text(row[spec.key])
+    broken = [_fill(rule.else_skip or "", row) for i, rule in enumerate(spec.skip_rules) if not row[rule_label(i)]]
+    if broken:
+        return _result(spec, row, key, {}, broken)
     payload, problems = _apply(spec.fields, row, params, f"mapping spec {spec.name}")
     for lst in spec.lists:
         parent = tuple(row[ours.label] for _, ours in lst.on)
@@ -145,6 +158,10 @@ def _record(spec: Spec, row: Row, children: dict[tuple[str, ...], dict[tuple[Any
         items, item_problems = _items(lst, rows, params, f"mapping spec {spec.name} {lst.target}")
         problems += item_problems
         _set(payload, lst.to, items)
+    return _result(spec, row, key, payload, problems)
+
+
+def _result(spec: Spec, row: Row, key: str, payload: dict[str, Any], problems: list[str]) -> MappedRecord:
     business_key = row.get(spec.business_key) if spec.business_key else None
     version = row.get(spec.version) if spec.version else None
     return MappedRecord(

@@ -115,7 +115,25 @@ def record_refs(spec: Spec) -> list[ColumnRef]:
     for lst in spec.lists:
         refs += [ours for _, ours in lst.on]
         refs += lst.missing_refs
+    for rule in spec.skip_rules:
+        refs += rule.skip_refs
     return refs
+
+
+def rule_label(index: int) -> str:
+    """The label of the record query's column that says whether skip rule `index` holds."""
+    return f"_rule{index}"
+
+
+def _rules(spec: Spec, params: dict[str, Any]) -> tuple[list[str], list[Any], tuple[str, ...]]:
+    """One boolean column per `else_skip` row: true when the row holds (NULL counts as not)."""
+    columns: list[str] = []
+    values: list[Any] = []
+    for i, cond in enumerate(spec.skip_rules):
+        sql, bound = _condition(cond, RECORD_ALIAS, params, spec.name)
+        columns.append(f"coalesce(({sql}), false) AS {_q(rule_label(i))}")
+        values += bound
+    return columns, values, tuple(rule_label(i) for i in range(len(spec.skip_rules)))
 
 
 def record_query(
@@ -123,12 +141,14 @@ def record_query(
 ) -> Query:
     """The records of `spec` for one identity, ordered by key; `keys` narrows to those source keys."""
     columns, labels = _select(record_refs(spec), RECORD_ALIAS)
-    body, values = from_where(spec.table, spec.joins, spec.where, RECORD_ALIAS, identity, params, spec.name)
+    rule_columns, values, rule_labels = _rules(spec, params)
+    body, where_values = from_where(spec.table, spec.joins, spec.filters, RECORD_ALIAS, identity, params, spec.name)
+    values += where_values
     if keys is not None:
         body += f" AND list_contains(?::VARCHAR[], CAST({_q(RECORD_ALIAS)}.{_q(spec.key)} AS VARCHAR))"
         values.append([str(k) for k in keys])
-    sql = f"SELECT {', '.join(columns)} {body} ORDER BY {_q(RECORD_ALIAS)}.{_q(spec.key)}"  # noqa: S608
-    return Query(sql, values, labels)
+    sql = f"SELECT {', '.join(columns + rule_columns)} {body} ORDER BY {_q(RECORD_ALIAS)}.{_q(spec.key)}"  # noqa: S608
+    return Query(sql, values, labels + rule_labels)
 
 
 def list_query(
@@ -147,7 +167,7 @@ def list_query(
     place = f"{spec.name} list {lst.target}"
     body, values = from_where(lst.table, lst.joins, lst.where, RECORD_ALIAS, identity, params, place)
     parent_body, parent_values = from_where(
-        spec.table, spec.joins, spec.where, PARENT_ALIAS, identity, params, spec.name
+        spec.table, spec.joins, spec.filters, PARENT_ALIAS, identity, params, spec.name
     )
     link = " AND ".join(
         f"{_col(ours, PARENT_ALIAS)} = {_q(RECORD_ALIAS)}.{_q(child)}" for child, ours in lst.on

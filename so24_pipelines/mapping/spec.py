@@ -103,11 +103,18 @@ class Join:
 
 @dataclass(frozen=True)
 class Condition:
-    """One `where` row: column equals / differs from a value or parameter, or is (not) null."""
+    """One `where` row: column equals / differs from a value or parameter, or is (not) null.
+
+    With `else_skip` (record-level `where` only) the row does not filter: a record that fails it
+    is still selected, but skipped with that reason (`{column}` quotes the row), so a rule the
+    user should see ("only orders born in 24SO") is told, not silently applied.
+    """
 
     column: ColumnRef
     op: str  # "equals" | "not_equals" | "not_null" | "is_null"
     value: Any = None  # literal, list of literals, or Param
+    else_skip: str | None = None
+    skip_refs: tuple[ColumnRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,16 @@ class Spec:
     lists: tuple[ListSpec, ...] = field(default_factory=tuple)
     description: str = ""
 
+    @property
+    def filters(self) -> tuple[Condition, ...]:
+        """The `where` rows that select records (a record failing one is not mapped at all)."""
+        return tuple(c for c in self.where if c.else_skip is None)
+
+    @property
+    def skip_rules(self) -> tuple[Condition, ...]:
+        """The `where` rows with `else_skip`: a record failing one is mapped as a skip, with its reason."""
+        return tuple(c for c in self.where if c.else_skip is not None)
+
     def params(self) -> set[str]:
         """Every `$name` the spec needs at run time."""
         names: set[str] = set()
@@ -237,7 +254,7 @@ def parse_spec(raw: Any, name: str) -> Spec:
         business_key=p.optional_ident(source.get("business_key"), "source.business_key"),
         version=p.optional_ident(source.get("version"), "source.version"),
         joins=joins,
-        where=p.conditions(source.get("where"), "source.where", aliases),
+        where=p.conditions(source.get("where"), "source.where", aliases, allow_skip=True),
         fields=fields,
         lists=lists,
     )
@@ -322,14 +339,16 @@ class _Parser:
             raise self.fail(where, "must map at least one joined column to a column of ours")
         return tuple((self.ident(k, where), self.ref(v, where, aliases)) for k, v in raw.items())
 
-    def conditions(self, raw: Any, where: str, aliases: set[str]) -> tuple[Condition, ...]:
+    def conditions(
+        self, raw: Any, where: str, aliases: set[str], *, allow_skip: bool = False
+    ) -> tuple[Condition, ...]:
         if raw is None:
             return ()
         out = []
+        allowed = {"column", "equals", "not_equals", "not_null", "is_null"} | ({"else_skip"} if allow_skip else set())
         for i, row in enumerate(self.sequence(raw, where)):
             place = f"{where}[{i}]"
-            row = self.mapping(row, place, required={"column"},
-                               allowed={"column", "equals", "not_equals", "not_null", "is_null"})
+            row = self.mapping(row, place, required={"column"}, allowed=allowed)
             ops = [op for op in ("equals", "not_equals", "not_null", "is_null") if op in row]
             if len(ops) != 1:
                 raise self.fail(place, "give exactly one of equals, not_equals, not_null, is_null")
@@ -339,7 +358,9 @@ class _Parser:
             value = self.value(row[op]) if op in ("equals", "not_equals") else None
             if isinstance(value, list) and not value:
                 raise self.fail(place, f"{op} with an empty list matches nothing")
-            out.append(Condition(self.ref(row["column"], place, aliases), op, value))
+            skip = None if row.get("else_skip") is None else self.text(row["else_skip"], f"{place}.else_skip")
+            out.append(Condition(self.ref(row["column"], place, aliases), op, value,
+                                 skip, self.template_refs(skip, f"{place}.else_skip", aliases)))
         return tuple(out)
 
     def fields(self, raw: Any, where: str, aliases: set[str]) -> tuple[FieldRule, ...]:

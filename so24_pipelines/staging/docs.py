@@ -1,20 +1,27 @@
 """Renders docs/staging.md from the table specs, so the page cannot drift from the DDL.
 
-`python -m so24_pipelines.staging.docs > docs/staging.md`; a unit test fails when they differ.
+Only the renderer: which tables there are is each system's business, listed in `flows/tables.py`
+(staging imports no flows). `python -m so24_pipelines.flows.tables > docs/staging.md`; a unit
+test fails when they differ.
 """
 
 from __future__ import annotations
 
-from so24_pipelines.staging.so24_tables import ALL_TABLES
+from collections.abc import Iterable
+
+from so24_pipelines.staging.tables import StagingTable
 
 HEADER = """# Staging schema (DuckDB)
 
 One DuckDB file (`staging.path` in so24.yaml; default `$DAGSTER_HOME/so24_staging.duckdb`).
-Generated from the table specs (`staging/so24_tables.py`, `flows/rackbeat/staging_tables.py`,
-`flows/ongoing/wms_staging.py`) by `python -m so24_pipelines.staging.docs`.
+Generated from the table specs (`flows/so24/tables.py`, `flows/rackbeat/tables.py`,
+`flows/ongoing/tables.py`) by `python -m so24_pipelines.flows.tables`.
 
 Every staging table has `identity` (the 24SO company GUID, X9) as the first key column,
 `_row_hash` (content hash: a rerun with the same data updates nothing) and `_extracted_at`.
+The source path is where a column's value is read: an XML element path for 24SO, a JSON path
+for the REST systems (dots into objects, `a | b` the first present, `lines[]` one row per element,
+`lines[#]` its position, `field_values[name]` a Rackbeat custom field; see staging/rows.py).
 Writes are upserts keyed on `(identity, source id)`. Values come from 24SO as text and are cast
 by DuckDB; a value that does not cast, or a missing required field, skips that record with its
 reason in `sync.failed_records` (flow = E1..E7).
@@ -31,25 +38,15 @@ Other schemas:
 """
 
 
-def _all_tables() -> tuple:
-    """24SO tables, then each target system's staged reads (the reverse flows map from these)."""
-    from so24_pipelines.flows.ongoing.wms_staging import WMS_TABLES
-    from so24_pipelines.flows.rackbeat.staging_tables import RACKBEAT_TABLES
-
-    return (*ALL_TABLES, *RACKBEAT_TABLES, *WMS_TABLES)
-
-
-def render() -> str:
+def render(tables: Iterable[StagingTable]) -> str:
+    """The page for `tables`, in their order (flows/tables.py: 24SO first, then each target system)."""
     parts = [HEADER]
-    for table in _all_tables():
+    for table in tables:
         parts.append(f"\n## staging.{table.name}\n")
         parts.append(f"Key: `({', '.join(('identity', *table.key))})`. Read from `{table.record_tag}` records.\n")
-        parts.append("| column | type | 24SO element | required |\n| --- | --- | --- | --- |")
+        parts.append("| column | type | source path | required |\n| --- | --- | --- | --- |")
         for c in table.all_columns:
             source = c.path if c not in table.parent_columns else f"parent {c.path}"
+            source = "`" + source.replace("|", "\\|") + "`"
             parts.append(f"| {c.name} | {c.sql_type} | {source} | {'yes' if c.required else ''} |")
     return "\n".join(parts) + "\n"
-
-
-if __name__ == "__main__":
-    print(render(), end="")

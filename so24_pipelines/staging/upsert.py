@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from so24_pipelines.staging.so24_tables import StagingTable
+from so24_pipelines.staging.tables import StagingTable
 
 Columns = dict[str, list[str | None]]
 

@@ -1,7 +1,7 @@
 """The one loader every target write goes through: diff, plan, dry-run, write, log, retry.
 
 Also the only place with SQL on the `sync` schema: flows, defs and extraction read and write
-sync.* through the functions exported here (id map lookups, failed records, flow state and
+sync.* through the functions exported here (flow keys, id map lookups, failed records, flow state and
 watermarks, backfill batches, Rackbeat order-line pairs), so its tables can change in one place.
 """
 
@@ -13,6 +13,7 @@ from so24_pipelines.sync.backfill import (
 )
 from so24_pipelines.sync.executor import DEFAULT_CLAIM_TTL, execute
 from so24_pipelines.sync.failures import failed_record_keys, failed_records, record_rejects
+from so24_pipelines.sync.flow_keys import FLOW_KEY, flow_id_of, flow_key, is_flow_key
 from so24_pipelines.sync.hashing import UnhashablePayload, canonical_json, payload_hash
 from so24_pipelines.sync.id_map import (
     mapped_target_keys,
@@ -32,6 +33,7 @@ from so24_pipelines.sync.watermarks import read_watermark, watermark_key, with_o
 
 __all__ = [
     "DEFAULT_CLAIM_TTL",
+    "FLOW_KEY",
     "LinePair",
     "LoadReport",
     "MappedRecord",
@@ -49,7 +51,10 @@ __all__ = [
     "failed_keys",
     "failed_record_keys",
     "failed_records",
+    "flow_id_of",
+    "flow_key",
     "get_state",
+    "is_flow_key",
     "load",
     "mapped_target_keys",
     "payload_hash",

@@ -7,7 +7,7 @@ import pytest
 from so24_pipelines.connectors.errors import AuthError, TransientError
 from so24_pipelines.connectors.so24 import reads
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-from so24_pipelines.staging.so24_tables import PRODUCTS
+from so24_pipelines.flows.so24.tables import PRODUCTS
 
 pytestmark = pytest.mark.contract
 

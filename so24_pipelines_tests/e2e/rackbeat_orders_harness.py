@@ -28,6 +28,7 @@ from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24 import session
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
+from so24_pipelines.defs.rackbeat.events import build_rackbeat_events_definitions
 from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource
@@ -246,10 +247,12 @@ def webhook_receivers(rb: RackbeatClient, inbox_path: Path, events: Sequence[str
 
 
 def order_definitions(settings: Settings, sandbox: SandboxProcess, db: Path, home: Path) -> dg.Definitions:
-    """My definitions as the main Definitions would hold them; the inbox under `home` (DAGSTER_HOME)."""
-    resources = {k: v for k, v in dagster_resources(sandbox, db, inbox_file(home)).items() if k != "inbox"}
+    """The order flows' definitions (R4/R9 and the event flows) as the main Definitions would hold
+    them, with the hub's resources; the inbox under `home` (DAGSTER_HOME), as the main ones put it."""
     return dg.Definitions.merge(
-        build_rackbeat_orders_definitions(settings), dg.Definitions(resources=resources)
+        build_rackbeat_orders_definitions(settings),
+        build_rackbeat_events_definitions(settings),
+        dg.Definitions(resources=dagster_resources(sandbox, db, inbox_file(home))),
     )
 
 
@@ -267,12 +270,16 @@ def run_requests(defs: dg.Definitions, sensor: str, home: Path, cursor: str | No
 
 def execute(defs: dg.Definitions, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
     """Execute a requested run in process (what the run launcher would start)."""
-    job = defs.get_job_def(request.job_name)
+    job = defs.resolve_job_def(request.job_name)
     return job.execute_in_process(run_config=request.run_config, tags=request.tags)
 
 
-def op_metadata(result: dg.ExecuteInProcessResult, op: str) -> dict[str, Any]:
+def op_metadata(result: dg.ExecuteInProcessResult, step: str) -> dict[str, Any]:
+    """What a step reported: an asset's materialization metadata, else an op's output metadata."""
     for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_OUTPUT and event.step_key == op:
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == step:
+            return {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_OUTPUT and event.step_key == step:
             return {k: v.value for k, v in event.event_specific_data.metadata.items()}
-    raise KeyError(op)
+    raise KeyError(step)

@@ -30,7 +30,7 @@ def test_seed_defaults_every_15_minutes_without_the_supplier_registry(monkeypatc
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
     assert all(specs[key].group_name == "ongoing" for key in ALL)
-    assert "productCode" in specs["ongoing_articles"].metadata["field_mapping"].value
+    assert "productCode" in specs["ongoing_articles"].metadata["mapping"].value
     assert "Switched off" in specs["ongoing_suppliers"].description
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys if key.asset_key.to_user_string() in ALL}
     assert checks == {"no_failed_records"}

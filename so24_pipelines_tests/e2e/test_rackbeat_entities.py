@@ -168,7 +168,7 @@ def test_dry_run_previews_the_initial_sync_and_writes_nothing(sandbox, env):
     result = h.run_job(_defs(sandbox, env, R3={"dry_run": True}), "rackbeat_initial_sync", env["instance"])
     assert result.success, h.step_failures(result)
     products = h.metadata(result)["r1_products_to_rackbeat"]
-    assert (products["dry_run"], products["plan_create"], products["created"]) == (True, 39, 0)
+    assert (products["dry_run"], products["planned_create"], products["created"]) == (True, 39, 0)
     assert "| create | 1001 | 1001 |" in products["preview"]
     assert len(list(h.rackbeat(sandbox).iter_products())) == 3
     assert h.rows(env["db"], "SELECT count(*) FROM sync.id_map WHERE flow LIKE 'R%'")[0][0] == 0

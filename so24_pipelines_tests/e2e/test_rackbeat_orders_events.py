@@ -13,8 +13,9 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from so24_pipelines.defs.rackbeat.orders import due_stock_events, stock_request
+from so24_pipelines.defs.rackbeat.events import due_stock_events, stock_request
 from so24_pipelines.defs.resources import InboxResource
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_webhooks import BOOKED, INVENTORY, SHIPPED
 from so24_pipelines.webhooks.inbox import Inbox
@@ -66,7 +67,7 @@ def test_r5_shipped_in_rackbeat_makes_the_24so_order_sent_despite_duplicates_and
 ):
     db, rb, _ = booked
     defs = order_definitions(order_settings(), sandbox, db, home)
-    run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="r4")
+    run_orders(RunContext.of(db, "r4"), rb, so24_status="Confirmed", rackbeat_status="booked")
     first, second, untouched = sendable_orders(db)[:3]
     before = so24_order(sandbox, untouched)["OrderStatus"]
     own = rb.create_booked_order({"customer_id": 10001, "lines": [{"item_id": "RB-1001", "quantity": 1}]})
@@ -164,7 +165,7 @@ def _state(sandbox, numbers) -> dict:
 def test_r6_reopened_edited_and_rebooked_order_updates_the_24so_rows_and_status(sandbox, booked, home):
     db, rb, _ = booked
     defs = order_definitions(order_settings(), sandbox, db, home)
-    run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="r4")
+    run_orders(RunContext.of(db, "r4"), rb, so24_status="Confirmed", rackbeat_status="booked")
     sent = sendable_orders(db)
     number = next(n for n in sent if len(so24_order(sandbox, n)["rows"]) >= 2)
     other = next(n for n in sent if n != number)

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_mapping import map_orders, read_marks
 from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
@@ -93,10 +94,10 @@ def test_r4_ready_for_shipment_status_creates_a_shipment(sandbox, staged):
     db, rb = staged
     prepare_rackbeat(rb, db)
     run = run_orders(
-        db, rb, so24_status="Pack", rackbeat_status="booked_ready_for_shipment", run_id="r4-pack"
+        RunContext.of(db, "r4-pack"), rb, so24_status="Pack", rackbeat_status="booked_ready_for_shipment"
     )
     packed = sendable_orders(db, "Pack")
-    assert run.report.created == len(packed) > 0
+    assert run.counts()["created"] == len(packed) > 0
     orders = dump(sandbox, "orders")
     assert sorted(o["number"] for o in orders) == packed
     assert all(o["is_booked"] and o["is_ready_for_shipping"] for o in orders)
@@ -128,7 +129,7 @@ def test_r4_stops_with_what_to_create_when_rackbeat_is_not_ready(sandbox, staged
 
 def test_r4_skips_unsendable_orders_with_a_reason_and_retries_a_missing_customer(sandbox, staged):
     db, rb = staged
-    prepare_rackbeat(rb, db)
+    ids = prepare_rackbeat(rb, db)
     companies = sandbox.control("GET", "24so/companies").json()
     products = sandbox.control("GET", "24so/products").json()
     long_no = next(p for p in products if len(p.get("No", "")) > 25)
@@ -142,7 +143,7 @@ def test_r4_skips_unsendable_orders_with_a_reason_and_retries_a_missing_customer
     if rb.get_product(short["No"]) is None:
         rb.create_product({"number": short["No"], "name": short["Name"], "group": 1001, "sales_price": 10})
 
-    first = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-a")
+    first = run_orders(RunContext.of(db, "r4-a"), rb, so24_status="Confirmed", rackbeat_status="draft")
     skipped = rows(
         db, "SELECT source_key, reason FROM sync.sync_log WHERE run_id = 'r4-a' AND action = 'skip'"
     )
@@ -150,14 +151,14 @@ def test_r4_skips_unsendable_orders_with_a_reason_and_retries_a_missing_customer
     failed = dict(rows(db, "SELECT source_key, reason FROM sync.failed_records WHERE flow = 'R4'"))
     [reason] = [r for k, r in failed.items() if k.endswith(f":{new_customer['OrderId']}")]
     assert f"24SO customer {stranger['Id']} is not in Rackbeat yet" in reason
-    assert first.report.failed == 1
+    assert first.counts()["failed"] == 1
 
     created = rb.create_customer({"name": stranger["Name"], "payment_terms_id": 1})
     rb.set_field_value(
-        "customers", created["number"], first.readiness.field_ids["customers"], str(stranger["Id"])
+        "customers", created["number"], ids["customers"], str(stranger["Id"])
     )
-    second = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-b")
-    assert second.report.created == 1 and second.report.failed == 0
+    second = run_orders(RunContext.of(db, "r4-b"), rb, so24_status="Confirmed", rackbeat_status="draft")
+    assert second.counts()["created"] == 1 and second.counts()["failed"] == 0
     order = next(o for o in dump(sandbox, "orders") if o["number"] == new_customer["OrderId"])
     assert order["customer"]["number"] == created["number"] and not order["is_booked"]
     assert all(o["number"] != with_long["OrderId"] for o in dump(sandbox, "orders"))
@@ -166,7 +167,7 @@ def test_r4_skips_unsendable_orders_with_a_reason_and_retries_a_missing_customer
 def test_r4_keeps_a_draft_in_step_with_24so_but_leaves_booked_lines_to_rackbeat(sandbox, staged):
     db, rb = staged
     prepare_rackbeat(rb, db)
-    run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-1")
+    run_orders(RunContext.of(db, "r4-1"), rb, so24_status="Confirmed", rackbeat_status="draft")
     number = sendable_orders(db)[0]
     first_row = sandbox.control("GET", f"24so/orders/{number}").json()["rows"][0]
     was = Decimal(first_row["Quantity"])
@@ -176,8 +177,8 @@ def test_r4_keeps_a_draft_in_step_with_24so_but_leaves_booked_lines_to_rackbeat(
         json={"rows": [{"RowId": first_row["RowId"], "ChangeState": "Edit", "Quantity": str(was + 4)}]},
     )
     stage_so24(sandbox, db, ("orders",))
-    run = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-2")
-    assert run.report.updated == 1
+    run = run_orders(RunContext.of(db, "r4-2"), rb, so24_status="Confirmed", rackbeat_status="draft")
+    assert run.counts()["updated"] == 1
     order = next(o for o in dump(sandbox, "orders") if o["number"] == number)
     assert Decimal(str(order["lines"][0]["quantity"])) == was + 4
     pairs = dict(
@@ -196,7 +197,7 @@ def test_r4_keeps_a_draft_in_step_with_24so_but_leaves_booked_lines_to_rackbeat(
         json={"rows": [{"RowId": first_row["RowId"], "ChangeState": "Edit", "Quantity": str(was + 9)}]},
     )
     stage_so24(sandbox, db, ("orders",))
-    run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-3")
+    run_orders(RunContext.of(db, "r4-3"), rb, so24_status="Confirmed", rackbeat_status="draft")
     booked = next(o for o in dump(sandbox, "orders") if o["number"] == number)
     assert booked["is_booked"] and Decimal(str(booked["lines"][0]["quantity"])) == was + 4
 
@@ -214,9 +215,9 @@ def _rackbeat_customers(rb) -> set[int]:
 def test_r4_maps_only_orders_staging_saw_change_since_its_last_good_run(sandbox, staged):
     db, rb = staged
     prepare_rackbeat(rb, db)
-    first = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-full")
-    assert first.report.created == len(sendable_orders(db))
-    [identity] = {k.split(":")[0] for k in (i.record.source_key for i in first.plan.items)}
+    first = run_orders(RunContext.of(db, "r4-full"), rb, so24_status="Confirmed", rackbeat_status="draft")
+    assert first.counts()["created"] == len(sendable_orders(db))
+    [identity] = {k.split(":")[0] for k in (i.record.source_key for i in first.plans[0].items)}
     marks = read_marks(db, [identity], "Confirmed")
     assert set(marks) == {identity}
     assert read_marks(db, [identity], "Production") == {}, "another status setting starts from scratch"

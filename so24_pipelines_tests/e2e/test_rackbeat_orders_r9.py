@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     dump,
@@ -62,8 +63,8 @@ def test_r9_and_r4_share_one_id_map_so_neither_duplicates_the_other(sandbox, set
     prepare_rackbeat(rb, db)
     eligible = sendable_orders(db)
     _fetch(job, eligible[0])
-    run = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="draft", run_id="r4-after-r9")
-    assert run.report.created == len(eligible) - 1 and run.report.unchanged == 1
+    run = run_orders(RunContext.of(db, "r4-after-r9"), rb, so24_status="Confirmed", rackbeat_status="draft")
+    assert run.counts()["created"] == len(eligible) - 1 and run.counts()["unchanged"] == 1
     assert op_metadata(_fetch(job, eligible[0]), OP)["unchanged"] == 1
     assert sorted(o["number"] for o in dump(sandbox, "orders")) == eligible
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.orders_webhooks import ORDER_EVENTS, SHIPPED
 from so24_pipelines.webhooks.inbox import Inbox, token_digest
@@ -66,7 +67,7 @@ def test_the_retry_sweep_handles_an_event_whose_run_never_happened(sandbox, home
     stage_so24(sandbox, db)
     rb = rackbeat_client(sandbox)
     prepare_rackbeat(rb, db)
-    run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id="r4")
+    run_orders(RunContext.of(db, "r4"), rb, so24_status="Confirmed", rackbeat_status="booked")
     number = sendable_orders(db)[0]
     sandbox.control("POST", f"rackbeat/orders/{number}/ship")
     long_ago = Inbox(inbox_file(home), clock=lambda: datetime.now(UTC) - timedelta(minutes=30))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines_tests.e2e.rackbeat_orders_harness import (
     create_so24_order,
@@ -61,7 +62,7 @@ def _child(db: str, url: str, token: str, run_id: str, mode: str) -> None:
 
         client.create_draft_order = create_then_die  # type: ignore[method-assign]
     run_orders(
-        Path(db), client, so24_status="Confirmed", rackbeat_status=STATUS, run_id=run_id, max_workers=1
+        RunContext.of(db, run_id), client, so24_status="Confirmed", rackbeat_status=STATUS, max_workers=1
     )
 
 
@@ -109,11 +110,11 @@ def test_r4_killed_midway_then_rerun_sends_every_order_exactly_once(sandbox, tmp
     assert KILL_AT <= len(dump(sandbox, "orders")) < len(expected), "the kill must land mid-load"
 
     after = run_orders(
-        db, rb, so24_status="Confirmed", rackbeat_status=STATUS, run_id="next-tick", claim_ttl=timedelta(0)
+        RunContext.of(db, "next-tick"), rb, so24_status="Confirmed", rackbeat_status=STATUS, claim_ttl=timedelta(0)
     )
-    assert after.report.failed == 0
+    assert after.counts()["failed"] == 0
     if mode == "inside":
-        assert after.report.resolved >= 1, "the create whose answer was never recorded is found, not repeated"
+        assert after.counts()["resolved"] >= 1, "the create whose answer was never recorded is found, not repeated"
 
     orders = dump(sandbox, "orders")
     assert sorted(o["number"] for o in orders) == expected
@@ -130,8 +131,8 @@ def test_r4_killed_midway_then_rerun_sends_every_order_exactly_once(sandbox, tmp
     ]
     assert rows(db, "SELECT count(*) FROM sync.failed_records WHERE flow = 'R4'") == [(0,)]
 
-    again = run_orders(db, rb, so24_status="Confirmed", rackbeat_status=STATUS, run_id="third")
-    assert again.report.unchanged == len(expected) and again.report.created == 0
+    again = run_orders(RunContext.of(db, "third"), rb, so24_status="Confirmed", rackbeat_status=STATUS)
+    assert again.counts()["unchanged"] == len(expected) and again.counts()["created"] == 0
     assert len(dump(sandbox, "orders")) == len(expected)
     rb.close()
 

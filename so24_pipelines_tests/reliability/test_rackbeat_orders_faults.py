@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_flow import run_orders
 from so24_pipelines.flows.rackbeat.shipped import run_shipped
 from so24_pipelines.flows.rackbeat.stock_events import run_stock
@@ -56,8 +57,8 @@ def _scenario(sandbox, db: Path, *, faults: bool) -> tuple[dict[str, Any], dict[
     ticks = 0
 
     def r4(n: int) -> int:
-        run = run_orders(db, rb, so24_status="Confirmed", rackbeat_status="booked", run_id=f"r4-{n}")
-        return run.report.failed + rows(db, "SELECT count(*) FROM sync.id_map WHERE status <> 'synced'")[0][0]
+        run = run_orders(RunContext.of(db, f"r4-{n}"), rb, so24_status="Confirmed", rackbeat_status="booked")
+        return run.counts()["failed"] + rows(db, "SELECT count(*) FROM sync.id_map WHERE status <> 'synced'")[0][0]
 
     ticks += _until_clean(r4)
     for number in ship:
@@ -68,12 +69,12 @@ def _scenario(sandbox, db: Path, *, faults: bool) -> tuple[dict[str, Any], dict[
 
         def r5(n: int) -> int:
             numbers = ship if n == 1 else []
-            loaded = run_shipped(db, rb, so24, numbers, order_field_id=ids["orders"], run_id=f"r5-{n}")
+            loaded = run_shipped(RunContext.of(db, f"r5-{n}"), rb, so24, numbers, order_field_id=ids["orders"])
             return len(loaded.failures())
 
         def r8(n: int) -> int:
             numbers = products if n == 1 else []
-            loaded = run_stock(db, rb, so24, numbers, product_field_id=ids["products"], run_id=f"r8-{n}")
+            loaded = run_stock(RunContext.of(db, f"r8-{n}"), rb, so24, numbers, product_field_id=ids["products"])
             return len(loaded.failures())
 
         ticks += _until_clean(r5) + _until_clean(r8)

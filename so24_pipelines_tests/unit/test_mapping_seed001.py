@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from so24_pipelines.flows.so24 import tables as t
+from so24_pipelines.flows.so24.tables import ensure_schema
 from so24_pipelines.mapping import load_spec, map_records
-from so24_pipelines.staging import so24_tables as t
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.staging.schema import ensure_schema
-from so24_pipelines.staging.so24_tables import StagingTable
+from so24_pipelines.staging.tables import StagingTable
 from so24_pipelines.staging.upsert import upsert
 
 IDENTITY = "11111111-2222-3333-4444-555555555555"

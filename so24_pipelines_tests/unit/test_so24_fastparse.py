@@ -1,7 +1,7 @@
 from lxml import etree
 
 from so24_pipelines.connectors.so24.fastparse import records_to_columns
-from so24_pipelines.staging.so24_tables import ORDER_SHAPE, PRODUCTS
+from so24_pipelines.flows.so24.tables import ORDER_SHAPE, PRODUCTS
 
 NS = "http://24sevenOffice.com/webservices"
 

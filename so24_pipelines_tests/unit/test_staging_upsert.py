@@ -1,8 +1,7 @@
 from datetime import datetime
 
+from so24_pipelines.flows.so24.tables import ORDER_ROWS, ORDERS, PRODUCTS, ensure_schema
 from so24_pipelines.staging.db import transaction
-from so24_pipelines.staging.schema import ensure_schema
-from so24_pipelines.staging.so24_tables import ORDER_ROWS, ORDERS, PRODUCTS
 from so24_pipelines.staging.upsert import upsert
 from so24_pipelines.sync.watermarks import read_watermark, with_overlap, write_watermark
 

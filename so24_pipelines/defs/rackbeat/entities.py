@@ -12,6 +12,9 @@ Group "rackbeat". The graph, upstream first:
 Jobs: `rackbeat_entities_sync` (R1/R2, on the 24SO cadence), `rackbeat_initial_sync` (R3, once on
 activation), `rackbeat_created_to_so24` (R7, launched by the webhook sensor per created event,
 run_key = event id, so a redelivered event never starts a second run).
+
+The flow assets are built from the shared template (defs/flow_asset.py), like every system's
+flows; each has the asset check `no_failed_records` for the loader flow it writes.
 """
 
 
@@ -20,15 +23,26 @@ from typing import Any
 import dagster as dg
 
 from so24_pipelines.connectors.so24.session import current_identity
-from so24_pipelines.defs.cadence import cron_for
-from so24_pipelines.defs.flow_asset import RETRY
+from so24_pipelines.defs.flow_asset import (
+    FLOW_TAG,
+    RETRY,
+    FlowAsset,
+    FlowBody,
+    every,
+    flow_asset,
+    flow_checks,
+    flow_tags,
+    pool_for,
+)
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat import entities_run as er
-from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES
+from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES, INVOICES_FLOW, INVOICES_SPEC
 from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
 from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
 from so24_pipelines.flows.rackbeat.readiness import ReadinessReport, check_readiness
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.state import get_state, set_state
@@ -37,10 +51,10 @@ from so24_pipelines.sync.state import get_state, set_state
 AssetJob = Any
 
 GROUP = "rackbeat"
-POOL = "rackbeat_api"
-KINDS = {"rest", "duckdb"}
+SYSTEM = "rackbeat"
+POOL = pool_for(SYSTEM)
+KINDS = frozenset({"rest", "duckdb"})
 SETUP = "rackbeat_setup"
-FLOW_TAG = "so24/flow"
 IDENTITY_STATE = "rackbeat/so24_identity"
 SO24_UPSTREAM = {"products": "so24_products", "customers": "so24_companies", "suppliers": "so24_companies",
                  "product_groups": "so24_categories"}  # fmt: skip
@@ -69,20 +83,6 @@ def so24_identity(so24: So24Resource, db_path: str) -> str:
 def _readiness(rackbeat: RackbeatResource, *, ensure_fields: bool) -> ReadinessReport:
     with rackbeat.client() as client:
         return check_readiness(client, ensure_fields=ensure_fields)
-
-
-def _result_metadata(outcome: er.Outcome) -> dict[str, object]:
-    if outcome.result is None:
-        return {"sent": 0, "idle": outcome.idle_reason or ""}
-    result = outcome.result
-    return {
-        "flow": result.flow,
-        **{f"plan_{k}": v for k, v in result.plan.counts.items()},
-        **result.report.counts(),
-        "dry_run": result.report.dry_run,
-        "in_sync_pairs": result.in_sync,
-        "preview": dg.MetadataValue.md(result.plan.to_markdown()),
-    }
 
 
 def _setup_asset() -> dg.AssetsDefinition:
@@ -141,80 +141,87 @@ def _staging_asset(entity: str) -> dg.AssetsDefinition:
     return _asset
 
 
-def _to_rackbeat_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
+def _flow(name: str, flow: str, description: str, deps: list[str], owns: str, spec: str | None,
+          resources: tuple[str, ...] = ("rackbeat", "so24")) -> FlowAsset:  # fmt: skip
+    return FlowAsset(
+        name=name, flow=flow, system=SYSTEM, group=GROUP, kinds=KINDS, description=description,
+        deps=tuple(deps), owns=(owns,), specs=(spec,) if spec else (), resources=resources,
+    )  # fmt: skip
+
+
+def _to_rackbeat(settings: Settings, name: str) -> tuple[FlowAsset, FlowBody]:
     entity = ENTITIES[name]
     deps = [SETUP, SO24_UPSTREAM[name]]
     if entity.rb_table:
         deps.append(f"rackbeat_{name}")
     if name == "products":
         deps.append("r1_product_groups_to_rackbeat")
-
-    @dg.asset(
-        name=f"{entity.flow_id.lower()}_{name}_to_rackbeat", group_name=GROUP, kinds=KINDS, pool=POOL, deps=deps,
-        retry_policy=RETRY, tags={"flow": entity.flow_id},
-        description=f"{entity.flow_id}/R3 - 24SO {name.replace('_', ' ')} to Rackbeat (direction 24so or both; "
+    spec = _flow(
+        f"{entity.flow_id.lower()}_{name}_to_rackbeat", entity.flow_id,
+        f"{entity.flow_id}/R3 - 24SO {name.replace('_', ' ')} to Rackbeat (direction 24so or both; "
         "always in the R3 initial sync).",
+        deps, entity.to_rackbeat_flow, entity.to_rackbeat_spec,
     )  # fmt: skip
-    def _asset(
-        context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
-    ):
-        ensure_tables(staging.db_path)
-        identity = so24_identity(so24, str(staging.db_path))
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
+        ensure_tables(run.db_path)
+        identity = so24_identity(context.resources.so24, str(run.db_path))
         initial = context.run.tags.get(FLOW_TAG) == "R3"
-        with rackbeat.client() as client:
-            outcome = er.to_rackbeat(
-                settings, client, staging.db_path, entity, identity, run_id=context.run.run_id, initial=initial
-            )
-        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+        with context.resources.rackbeat.client() as client:
+            return [er.to_rackbeat(settings, client, run, entity, identity, initial=initial)]
 
-    return _asset
+    return spec, body
 
 
-def _to_so24_asset(settings: Settings, name: str) -> dg.AssetsDefinition:
+def _to_so24(settings: Settings, name: str) -> tuple[FlowAsset, FlowBody]:
     entity = ENTITIES[name]
-
-    @dg.asset(
-        name=f"{entity.flow_id.lower()}_{name}_to_so24", group_name=GROUP, kinds=KINDS, pool=POOL,
-        deps=[SETUP, f"rackbeat_{name}", SO24_UPSTREAM[name]], retry_policy=RETRY,
-        tags={"flow": entity.flow_id},
-        description=f"{entity.flow_id}/R7 - Rackbeat {name} to 24SO (direction rackbeat or both); new 24SO ids are "
+    spec = _flow(
+        f"{entity.flow_id.lower()}_{name}_to_so24", entity.flow_id,
+        f"{entity.flow_id}/R7 - Rackbeat {name} to 24SO (direction rackbeat or both); new 24SO ids are "
         "written back into the Rackbeat custom field.",
+        [SETUP, f"rackbeat_{name}", SO24_UPSTREAM[name]], entity.to_so24_flow, entity.to_so24_spec,
     )  # fmt: skip
-    def _asset(
-        context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
-    ):
-        ensure_tables(staging.db_path)
-        with rackbeat.client() as rb, so24.client() as client:
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
+        ensure_tables(run.db_path)
+        so24: So24Resource = context.resources.so24
+        with context.resources.rackbeat.client() as rb, so24.client() as client:
             identity = current_identity(client, so24.identity_ids()[0])
-            outcome = er.to_so24(settings, rb, client, staging.db_path, entity, identity, run_id=context.run.run_id)
-        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+            return [er.to_so24(settings, rb, client, run, entity, identity)]
 
-    return _asset
+    return spec, body
 
 
-def _invoices_asset(settings: Settings) -> dg.AssetsDefinition:
-    @dg.asset(
-        name="r7_invoices_to_so24", group_name=GROUP, kinds=KINDS, pool=POOL, retry_policy=RETRY,
-        deps=[SETUP, "rackbeat_invoices", "r2_customers_to_so24", "r1_products_to_so24"], tags={"flow": "R7"},
-        description="R7 - booked Rackbeat customer invoices to 24SO invoice orders (customers and products must be "
+def _invoices(settings: Settings) -> tuple[FlowAsset, FlowBody]:
+    spec = _flow(
+        "r7_invoices_to_so24", "R7",
+        "R7 - booked Rackbeat customer invoices to 24SO invoice orders (customers and products must be "
         "linked; an invoice waits with the reason until they are).",
+        [SETUP, "rackbeat_invoices", "r2_customers_to_so24", "r1_products_to_so24"], INVOICES_FLOW, INVOICES_SPEC,
+        resources=("so24",),
     )  # fmt: skip
-    def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource):
-        ensure_tables(staging.db_path)
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
+        ensure_tables(run.db_path)
+        so24: So24Resource = context.resources.so24
         with so24.client() as client:
             identity = current_identity(client, so24.identity_ids()[0])
-            outcome = er.invoices_to_so24(settings, client, staging.db_path, identity, run_id=context.run.run_id)
-        return dg.MaterializeResult(metadata=_result_metadata(outcome))
+            return [er.invoices_to_so24(settings, client, run, identity)]
 
-    return _asset
+    return spec, body
+
+
+def flows(settings: Settings) -> list[tuple[FlowAsset, FlowBody]]:
+    """The R1/R2/R3/R7 flow assets with their bodies."""
+    built = [_to_rackbeat(settings, name) for name in ENTITIES]
+    built += [_to_so24(settings, name) for name in ENTITIES if ENTITIES[name].to_so24_spec]
+    built.append(_invoices(settings))
+    return built
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     assets = [_setup_asset(), *(_staging_asset(e) for e in STAGED)]
-    assets += [_to_rackbeat_asset(settings, name) for name in ENTITIES]
-    assets += [_to_so24_asset(settings, name) for name in ENTITIES if ENTITIES[name].to_so24_spec]
-    assets.append(_invoices_asset(settings))
-    return assets
+    return assets + [flow_asset(spec, body) for spec, body in flows(settings)]
 
 
 def _keys(*names: str) -> dg.AssetSelection:
@@ -232,7 +239,7 @@ def build_jobs(settings: Settings) -> dict[str, AssetJob]:
         "rackbeat_entities_sync": dg.define_asset_job(
             "rackbeat_entities_sync",
             selection=_keys(SETUP, *extraction, *staged, *to_rb, *to_so24),
-            tags={FLOW_TAG: "R1"},
+            tags=flow_tags("R1"),
             description="R1/R2: products, product groups, customers and suppliers in the configured directions.",
         ),
         "rackbeat_initial_sync": dg.define_asset_job(
@@ -241,7 +248,7 @@ def build_jobs(settings: Settings) -> dict[str, AssetJob]:
                 SETUP, *extraction, *staged,
                 *[f"{ENTITIES[n].flow_id.lower()}_{n}_to_rackbeat" for n in ENTITIES if n in initial],
             ),  # fmt: skip
-            tags={FLOW_TAG: "R3"},
+            tags=flow_tags("R3"),
             description="R3: copy 24SO customers, suppliers, categories (as product groups) and products to Rackbeat, "
             "once, after the readiness check passes.",
         ),
@@ -249,7 +256,7 @@ def build_jobs(settings: Settings) -> dict[str, AssetJob]:
             "rackbeat_created_to_so24",
             selection=_keys(SETUP, "rackbeat_products", "rackbeat_customers", "rackbeat_suppliers",
                             "rackbeat_invoices", *to_so24, "r7_invoices_to_so24"),  # fmt: skip
-            tags={FLOW_TAG: "R7"},
+            tags=flow_tags("R7"),
             description="R7: products, customers, suppliers and invoices created in Rackbeat, to 24SO.",
         ),
     }
@@ -286,7 +293,7 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
             done.append(event.event_id)
             if entity in allowed:
                 requests.append(
-                    dg.RunRequest(run_key=event.event_id, tags={FLOW_TAG: "R7", "rackbeat/event": event.event})
+                    dg.RunRequest(run_key=event.event_id, tags={**flow_tags("R7"), "rackbeat/event": event.event})
                 )
         events.mark_processed(done)
         context.update_cursor(str(last))
@@ -308,7 +315,7 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
                     f"the initial sync (run {run.run_id}) failed; fix what it names, then re-execute that run"
                 )
             return dg.SkipReason(f"the initial sync has run (run {run.run_id}, {run.status.value})")
-        return dg.RunRequest(run_key="rackbeat_initial_sync", tags={FLOW_TAG: "R3"})
+        return dg.RunRequest(run_key="rackbeat_initial_sync", tags=flow_tags("R3"))
 
     return [created_events, initial_sync]
 
@@ -319,17 +326,13 @@ def build_rackbeat_entities_definitions(settings: Settings) -> dg.Definitions:
     jobs = build_jobs(settings)
     rb = settings.rackbeat
     cadence = settings.so24.cadence_minutes
-    schedule = dg.ScheduleDefinition(
-        name="rackbeat_entities_schedule",
-        job=jobs["rackbeat_entities_sync"],
-        cron_schedule=cron_for(cadence),
-        default_status=dg.DefaultScheduleStatus.RUNNING
-        if settings.flows.R1.enabled or settings.flows.R2.enabled
-        else dg.DefaultScheduleStatus.STOPPED,
+    schedule = every(
+        "rackbeat_entities_schedule", jobs["rackbeat_entities_sync"], cadence,
+        running=settings.flows.R1.enabled or settings.flows.R2.enabled,
     )
     return dg.Definitions(
         assets=build_assets(settings),
-        asset_checks=[rackbeat_readiness],
+        asset_checks=[rackbeat_readiness, *flow_checks(spec for spec, _ in flows(settings))],
         jobs=list(jobs.values()),
         schedules=[schedule],
         sensors=build_sensors(settings, jobs),

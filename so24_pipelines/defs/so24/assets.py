@@ -5,13 +5,17 @@ everything on its first run. The initial sync of the large lists (companies, ord
 run as a backfill the user watches, pauses and resumes in the UI: the *_batches asset takes the
 SyncList ids and registers one partition per batch of at most 1000 ids, and the *_initial asset
 materializes one batch per partition.
+
+Tag, pool and retry come from the shared template (defs/flow_asset.py): the `so24/flow` tag names
+the E-flow of each asset, the pool "so24_api" bounds the steps calling 24SO, and a setting problem
+(ConfigError, AuthError: a company that is not the login's, refused credentials) fails once.
 """
 
 
 import dagster as dg
 
 from so24_pipelines.connectors.so24 import session
-from so24_pipelines.defs.flow_asset import RETRY
+from so24_pipelines.defs.flow_asset import RETRY, flow_tags, pool_for, told_to_user
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24.metadata import extract_metadata
 from so24_pipelines.flows.so24 import extract as so24_run
@@ -19,7 +23,7 @@ from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
 
 GROUP = "so24"
 KINDS = {"soap", "duckdb"}
-POOL = "so24_api"
+POOL = pool_for("so24")
 
 DESCRIPTIONS = {
     "products": "E1 - 24SO products (ProductService.GetProducts) with stock, EAN1, weight, category.",
@@ -46,7 +50,7 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
             kinds=KINDS,
             description=DESCRIPTIONS[entity.name],
             deps=[f"so24_{entity.name}_initial"] if entity.id_list is not None else [],
-            tags={"flow": entity.flow},
+            tags=flow_tags(entity.flow),
             metadata={"staging_table": entity.table.qualified},
         )
     ]
@@ -58,7 +62,7 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
                 kinds=KINDS,
                 description=f"{entity.flow} - rows of 24SO orders, replaced per order when it changes.",
                 deps=[f"so24_{entity.name}"],
-                tags={"flow": entity.flow},
+                tags=flow_tags(entity.flow),
                 metadata={"staging_table": entity.child.qualified},
             )
         )
@@ -66,7 +70,7 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"so24_{entity.name}_extract", specs=specs, pool=POOL, retry_policy=RETRY)
     def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource):
         results = []
-        with so24.client() as client:
+        with told_to_user(), so24.client() as client:
             for identity_id in so24.identity_ids():
                 identity = session.current_identity(client, identity_id)
                 report = so24_run.extract(
@@ -91,7 +95,7 @@ def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"so24_{entity.name}_batches",
         group_name=GROUP,
-        kinds={"soap", "duckdb"},
+        kinds=KINDS,
         pool=POOL,
         description=(
             f"{entity.flow} initial sync, step 1: take the 24SO SyncList ids and plan batches of at most "
@@ -101,7 +105,7 @@ def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
         keys: list[str] = []
-        with so24.client() as client:
+        with told_to_user(), so24.client() as client:
             for identity_id in so24.identity_ids():
                 identity = session.current_identity(client, identity_id)
                 keys += so24_run.plan_batches(client, staging.db_path, entity, identity, batch_size=so24.batch_size)
@@ -131,7 +135,7 @@ def _initial_asset(entity: So24Entity) -> dg.AssetsDefinition:
         description=f"{entity.flow} initial sync, step 2: one batch of ids per partition, upserted into staging.",
     )
     def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
-        with so24.client() as client:
+        with told_to_user(), so24.client() as client:
             report = so24_run.extract_batch(client, staging.db_path, entity, context.partition_key)
         return dg.MaterializeResult(
             metadata={

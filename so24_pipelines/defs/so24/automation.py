@@ -10,7 +10,7 @@
 
 import dagster as dg
 
-from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.flow_asset import every
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.defs.so24.assets import BATCH_PARTITIONS, INCREMENTAL_SELECTION
 from so24_pipelines.staging.db import connect
@@ -28,12 +28,7 @@ def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, l
         selection=dg.AssetSelection.assets(*[f"so24_{name}_batches" for name in BATCH_PARTITIONS]),
         description="Plan the initial sync: SyncList ids into batches; then backfill the *_initial assets.",
     )
-    schedule = dg.ScheduleDefinition(
-        name="so24_incremental_schedule",
-        job=incremental_job,
-        cron_schedule=cron_for(cadence_minutes),
-        default_status=dg.DefaultScheduleStatus.RUNNING if enabled else dg.DefaultScheduleStatus.STOPPED,
-    )
+    schedule = every("so24_incremental_schedule", incremental_job, cadence_minutes, running=enabled)
 
     @dg.sensor(name="so24_backfill_partitions", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
     def backfill_partitions(context: dg.SensorEvaluationContext, staging: StagingResource) -> dg.SensorResult:

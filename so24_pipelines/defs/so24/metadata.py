@@ -10,7 +10,7 @@ import dagster as dg
 from so24_pipelines.flows.so24.entities import So24Entity
 from so24_pipelines.flows.so24.extract import ExtractReport
 from so24_pipelines.staging.db import connect
-from so24_pipelines.staging.so24_tables import StagingTable
+from so24_pipelines.staging.tables import StagingTable
 from so24_pipelines.staging.upsert import UpsertResult
 
 

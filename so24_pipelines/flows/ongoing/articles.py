@@ -6,20 +6,18 @@ article (Ongoing keys articles by number) and is skipped with that reason; every
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from so24_pipelines.connectors.ongoing import OngoingClient
-from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing.wms_targets import ArticleTarget
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping import load_spec, map_records
+from so24_pipelines.sync import flow_key
 
-FLOW = "O1"
+FLOW = flow_key("O1")
 SPEC = "ongoing_articles"
 
 
-def sync_articles(
-    db_path: str | Path, client: OngoingClient, identity: str, *, run_id: str, dry_run: bool = False
-) -> FlowRun:
-    records = map_records(db_path, load_spec(SPEC), identity)
-    records = retire_failures(db_path, FLOW, records, "the product is no longer in staging; not sent")
-    return run_load(db_path, FLOW, records, ArticleTarget(client), run_id=run_id, dry_run=dry_run, source_system="so24")
+def sync_articles(run: RunContext, client: OngoingClient, identity: str) -> FlowRun:
+    records = map_records(run.db_path, load_spec(SPEC), identity)
+    records = run.retire_failures(FLOW, records, "the product is no longer in staging; not sent")
+    return run.load(FLOW, records, ArticleTarget(client), source_system="so24")

@@ -11,17 +11,18 @@ so it can never set a shipped order back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from so24_pipelines.connectors.ongoing import OngoingClient
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing.wms_reads import read_changed_orders, read_shipped_orders
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.flows.so24_targets import OrderStatusTarget
 from so24_pipelines.mapping import load_spec, map_records
+from so24_pipelines.sync import flow_key
 
-FLOW = "O3"
-IMPORT_FLOW = "O3.import"
+FLOW = flow_key("O3")
+IMPORT_FLOW = flow_key("O3", "import")
 SENT_SPEC = "ongoing_order_sent"
 IMPORTED_SPEC = "ongoing_order_imported"
 # 24SO refuses any change to an invoiced order; reporting "Sent" for it again and again helps nobody.
@@ -40,32 +41,23 @@ class StatusOptions:
 
 
 def sync_order_status(
-    db_path: str | Path,
-    wms: OngoingClient,
-    so24: So24Client,
-    identity: str,
-    options: StatusOptions,
-    *,
-    run_id: str,
-    dry_run: bool = False,
+    run: RunContext, wms: OngoingClient, so24: So24Client, identity: str, options: StatusOptions
 ) -> list[FlowRun]:
     target = OrderStatusTarget(so24)
     runs: list[FlowRun] = []
     if options.set_status_on_import:
-        read = read_changed_orders(wms, db_path, identity)
+        read = read_changed_orders(wms, run.db_path, identity)
         params = {"so24_status": options.so24_status, "import_status": options.import_status}
-        records = map_records(db_path, load_spec(IMPORTED_SPEC), identity, params)
-        records = retire_failures(db_path, IMPORT_FLOW, records,
-                                  f"the order is shipped, or 24SO no longer shows it as {options.so24_status}; not set")
-        runs.append(run_load(db_path, IMPORT_FLOW, records, target, run_id=run_id, dry_run=dry_run,
-                             source_system="ongoing", reads=[read]))
+        records = map_records(run.db_path, load_spec(IMPORTED_SPEC), identity, params)
+        records = run.retire_failures(IMPORT_FLOW, records,
+                                      f"the order is shipped, or 24SO no longer shows it as {options.so24_status}; not set")
+        runs.append(run.load(IMPORT_FLOW, records, target, source_system="ongoing", reads=[read]))
     if options.report_fulfilled:
-        read = read_shipped_orders(wms, db_path, identity)
+        read = read_shipped_orders(wms, run.db_path, identity)
         params = {"fulfilled_status": options.fulfilled_status,
                   "settled_statuses": [options.fulfilled_status, *LATER_THAN_SENT]}
-        records = map_records(db_path, load_spec(SENT_SPEC), identity, params)
-        records = retire_failures(db_path, FLOW, records,
-                                  f"24SO already shows the order as {options.fulfilled_status} or invoiced; not set")
-        runs.append(run_load(db_path, FLOW, records, target, run_id=run_id, dry_run=dry_run,
-                             source_system="ongoing", reads=[read]))
+        records = map_records(run.db_path, load_spec(SENT_SPEC), identity, params)
+        records = run.retire_failures(FLOW, records,
+                                      f"24SO already shows the order as {options.fulfilled_status} or invoiced; not set")
+        runs.append(run.load(FLOW, records, target, source_system="ongoing", reads=[read]))
     return runs

@@ -15,15 +15,15 @@ reason (OrderTarget) rather than being forced. Each tick retries it, so undoing 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from so24_pipelines.connectors.ongoing import OngoingClient
-from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing.wms_targets import OrderTarget
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping import load_spec, map_records
-from so24_pipelines.sync import MappedRecord, plan
+from so24_pipelines.sync import MappedRecord, flow_key, plan
 
-FLOW = "O2"
+FLOW = flow_key("O2")
 SPEC = "ongoing_orders"
 
 
@@ -44,24 +44,16 @@ def _unknown_lines(record: MappedRecord, known: set[str]) -> MappedRecord:
     return replace(record, payload={}, skip_reason=f"order {record.source_key}: " + "; ".join(missing))
 
 
-def sync_orders(
-    db_path: str | Path,
-    client: OngoingClient,
-    identity: str,
-    *,
-    so24_status: str,
-    run_id: str,
-    dry_run: bool = False,
-) -> FlowRun:
+def sync_orders(run: RunContext, client: OngoingClient, identity: str, *, so24_status: str) -> FlowRun:
     target = OrderTarget(client)
-    records = map_records(db_path, load_spec(SPEC), identity, {"so24_status": so24_status})
-    records = retire_failures(
-        db_path, FLOW, records, f"the 24SO order is no longer in status {so24_status}; not sent to the WMS"
+    records = map_records(run.db_path, load_spec(SPEC), identity, {"so24_status": so24_status})
+    records = run.retire_failures(
+        FLOW, records, f"the 24SO order is no longer in status {so24_status}; not sent to the WMS"
     )
-    preview = plan(db_path, FLOW, records, target_system=target.system, target_entity=target.entity,
+    preview = plan(run.db_path, FLOW, records, target_system=target.system, target_entity=target.entity,
                    upserts_by_key=True, source_system="so24")
     writing = {item.record.source_key for item in preview.writes}
     numbers = sorted({n for r in records if r.source_key in writing for n in _article_numbers(r)})
     known = {a["articleNumber"] for a in client.iter_articles(article_numbers=numbers)} if numbers else set()
     records = [_unknown_lines(r, known) if r.source_key in writing else r for r in records]
-    return run_load(db_path, FLOW, records, target, run_id=run_id, dry_run=dry_run, source_system="so24")
+    return run.load(FLOW, records, target, source_system="so24")

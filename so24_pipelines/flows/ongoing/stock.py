@@ -10,17 +10,17 @@ drift in 24SO (the same WMS figure, a different 24SO one) is a change and is wri
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from so24_pipelines.connectors.ongoing import OngoingClient
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing.wms_reads import read_stock
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.flows.so24_targets import StockTarget
 from so24_pipelines.mapping import load_spec, map_records
-from so24_pipelines.sync import MappedRecord
+from so24_pipelines.sync import MappedRecord, flow_key
 
-FLOW = "O5"
+FLOW = flow_key("O5")
 SPEC = "ongoing_stock"
 
 
@@ -31,19 +31,9 @@ def _differs(record: MappedRecord) -> bool:
     return seen is None or Decimal(record.payload["stockQuantity"]) != Decimal(seen)
 
 
-def sync_stock(
-    db_path: str | Path,
-    wms: OngoingClient,
-    so24: So24Client,
-    identity: str,
-    *,
-    stock_kind: str,
-    run_id: str,
-    dry_run: bool = False,
-) -> FlowRun:
-    read = read_stock(wms, db_path, identity)
-    records = map_records(db_path, load_spec(SPEC), identity, {"stock_kind": stock_kind})
+def sync_stock(run: RunContext, wms: OngoingClient, so24: So24Client, identity: str, *, stock_kind: str) -> FlowRun:
+    read = read_stock(wms, run.db_path, identity)
+    records = map_records(run.db_path, load_spec(SPEC), identity, {"stock_kind": stock_kind})
     due = [r for r in records if _differs(r)]
-    due = retire_failures(db_path, FLOW, due, "24SO's stock already equals the WMS's; nothing to set")
-    return run_load(db_path, FLOW, due, StockTarget(so24), run_id=run_id, dry_run=dry_run,
-                    source_system="ongoing", reads=[read])
+    due = run.retire_failures(FLOW, due, "24SO's stock already equals the WMS's; nothing to set")
+    return run.load(FLOW, due, StockTarget(so24), source_system="ongoing", reads=[read])

@@ -8,20 +8,18 @@ supplier address rows are kept in the spec as not sent, with that reason.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from so24_pipelines.connectors.ongoing import OngoingClient
-from so24_pipelines.flows.ongoing.run import FlowRun, retire_failures, run_load
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing.wms_targets import SupplierTarget
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping import load_spec, map_records
+from so24_pipelines.sync import flow_key
 
-FLOW = "O4"
+FLOW = flow_key("O4")
 SPEC = "ongoing_suppliers"
 
 
-def sync_suppliers(
-    db_path: str | Path, client: OngoingClient, identity: str, *, run_id: str, dry_run: bool = False
-) -> FlowRun:
-    records = map_records(db_path, load_spec(SPEC), identity)
-    records = retire_failures(db_path, FLOW, records, "the company is no longer a staged supplier; not sent")
-    return run_load(db_path, FLOW, records, SupplierTarget(client), run_id=run_id, dry_run=dry_run, source_system="so24")
+def sync_suppliers(run: RunContext, client: OngoingClient, identity: str) -> FlowRun:
+    records = map_records(run.db_path, load_spec(SPEC), identity)
+    records = run.retire_failures(FLOW, records, "the company is no longer a staged supplier; not sent")
+    return run.load(FLOW, records, SupplierTarget(client), source_system="so24")

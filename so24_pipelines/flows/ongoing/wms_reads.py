@@ -10,36 +10,27 @@
   overlap (the client's advice: the newest time seen could miss a change made during the read).
 
 The first read of each has no cursor and reads everything. Only orders whose number can be a 24SO
-OrderId are staged (the hub made them; other channels' orders are none of O3's business).
+OrderId are staged (the hub made them; other channels' orders are none of O3's business). Each
+read reports as a StagedRead named "wms <what>", so its metadata reads `wms_<what>_received`, ...
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from so24_pipelines.connectors.ongoing import OngoingClient, parse_time
-from so24_pipelines.flows.ongoing.wms_staging import ARTICLES, ORDERS, stage
+from so24_pipelines.flows.ongoing.tables import ARTICLES, ORDERS
+from so24_pipelines.flows.ongoing.wms_staging import stage
+from so24_pipelines.flows.result import StagedRead
 from so24_pipelines.staging.db import connect
+from so24_pipelines.staging.tables import StagingTable
 from so24_pipelines.staging.upsert import UpsertResult
 from so24_pipelines.sync.state import get_state
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class ReadReport:
-    """What one WMS read staged, for the asset's metadata."""
-
-    name: str
-    cursor_from: str | None
-    cursor_to: str | None
-    received: int
-    inserted: int
-    updated: int
-    rejected: list[tuple[str, str]]
 
 
 def cursor_key(client: OngoingClient, name: str) -> str:
@@ -60,7 +51,7 @@ def _ours(order: dict) -> bool:
 
 def read_shipped_orders(
     client: OngoingClient, db_path: str | Path, identity: str, *, overlap: timedelta = DEFAULT_OVERLAP
-) -> ReadReport:
+) -> StagedRead:
     """Stage the orders shipped since the cursor; move it to the latest shippedTime seen - overlap."""
     key = cursor_key(client, "orders/shipped_time_from")
     since = _read_cursor(db_path, key)
@@ -69,37 +60,49 @@ def read_shipped_orders(
     latest = max(shipped, default=None)
     new = since if latest is None else max(since or EPOCH, latest - overlap)
     result = stage(db_path, ORDERS, identity, orders, cursor=(key, new.isoformat()) if new else None)
-    return _report("shipped orders", since, new, result)
+    return _report("wms shipped orders", since, new, result)
 
 
 def read_changed_orders(
     client: OngoingClient, db_path: str | Path, identity: str, *, overlap: timedelta = DEFAULT_OVERLAP
-) -> ReadReport:
+) -> StagedRead:
     """Stage the orders whose WMS status changed since the cursor (new orders included)."""
-    key = cursor_key(client, "orders/status_changed_from")
-    since = _read_cursor(db_path, key)
-    started = datetime.now(UTC)
-    orders = [o for o in client.iter_orders(status_changed_from=since or EPOCH) if _ours(o)]
-    new = started - overlap
-    result = stage(db_path, ORDERS, identity, orders, cursor=(key, new.isoformat()))
-    return _report("orders with a new status", since, new, result)
+
+    def fetch(since: datetime | None) -> list[dict]:
+        return [o for o in client.iter_orders(status_changed_from=since or EPOCH) if _ours(o)]
+
+    return _read_since_start(client, db_path, identity, "orders/status_changed_from", fetch, ORDERS,
+                             "wms orders with a new status", overlap)
 
 
 def read_stock(
     client: OngoingClient, db_path: str | Path, identity: str, *, overlap: timedelta = DEFAULT_OVERLAP
-) -> ReadReport:
+) -> StagedRead:
     """Stage the articles whose stock changed since the cursor (all of them on the first read)."""
-    key = cursor_key(client, "articles/stock_info_changed_from")
+
+    def fetch(since: datetime | None) -> list[dict]:
+        return list(client.iter_articles(stock_info_changed_from=since))
+
+    return _read_since_start(client, db_path, identity, "articles/stock_info_changed_from", fetch, ARTICLES,
+                             "wms article stock", overlap)
+
+
+def _read_since_start(
+    client: OngoingClient, db_path: str | Path, identity: str, cursor: str,
+    fetch: Callable[[datetime | None], list[dict]], table: StagingTable, name: str, overlap: timedelta,
+) -> StagedRead:  # fmt: skip
+    """Stage what `fetch` reads since the cursor; the new cursor is the time the read started - overlap."""
+    key = cursor_key(client, cursor)
     since = _read_cursor(db_path, key)
     started = datetime.now(UTC)
-    articles = list(client.iter_articles(stock_info_changed_from=since))
+    rows = fetch(since)
     new = started - overlap
-    result = stage(db_path, ARTICLES, identity, articles, cursor=(key, new.isoformat()))
-    return _report("article stock", since, new, result)
+    result = stage(db_path, table, identity, rows, cursor=(key, new.isoformat()))
+    return _report(name, since, new, result)
 
 
-def _report(name: str, since: datetime | None, new: datetime | None, result: UpsertResult) -> ReadReport:
-    return ReadReport(
+def _report(name: str, since: datetime | None, new: datetime | None, result: UpsertResult) -> StagedRead:
+    return StagedRead(
         name=name,
         cursor_from=None if since is None else since.isoformat(),
         cursor_to=None if new is None else new.isoformat(),

@@ -22,13 +22,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat import entities_pairs as pairs
 from so24_pipelines.flows.rackbeat.entities_specs import PRODUCT_NUMBER_MAX, EntitySpec
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import WriteLog
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping.engine import map_records
 from so24_pipelines.mapping.spec import load_spec
 from so24_pipelines.staging.db import connect
-from so24_pipelines.sync import LoadReport, MappedRecord, Plan, Target, load
+from so24_pipelines.sync import MappedRecord, Target
 
 Direction = Literal["24so", "rackbeat", "both"]
 Way = Literal["to_rackbeat", "to_so24"]
@@ -42,14 +44,6 @@ class Selection:
     # source key -> (side as sent, Rackbeat key if known): the pair baseline after a write
     sent: dict[str, tuple[pairs.Side, str | None]] = field(default_factory=dict)
     states: dict[str, pairs.PairState] = field(default_factory=dict)
-    in_sync: int = 0
-
-
-@dataclass(frozen=True)
-class FlowResult:
-    flow: str
-    plan: Plan
-    report: LoadReport
     in_sync: int = 0
 
 
@@ -186,39 +180,39 @@ def _decide_pair(
         out.sent[rb_record.source_key] = (rb_side, rb_record.source_key)
 
 
-def run(
-    db_path: str | Path,
+def flow_of(entity: EntitySpec, way: Way) -> str:
+    """The loader flow key of one direction of an entity."""
+    return entity.to_rackbeat_flow if way == "to_rackbeat" else entity.to_so24_flow
+
+
+def load_selection(
+    run: RunContext,
     entity: EntitySpec,
     way: Way,
     selection: Selection,
     target: Target,
     *,
-    run_id: str,
-    dry_run: bool,
     track_pairs: bool,
     claim_ttl: timedelta,
     max_workers: int = 4,
-) -> FlowResult:
-    """Load the selection and, unless dry, remember the pair baselines of what was written."""
-    flow = entity.to_rackbeat_flow if way == "to_rackbeat" else entity.to_so24_flow
+) -> FlowRun:
+    """Load the selection and, unless dry, remember the pair baselines of what was written.
+
+    In direction `both` the run notes how many linked pairs already agree (`in_sync_pairs`).
+    """
     source = "so24" if way == "to_rackbeat" else "rackbeat"
-    the_plan, report = load(
-        db_path,
-        flow,
-        selection.records,
-        target,
-        run_id=run_id,
-        dry_run=dry_run,
-        max_workers=max_workers,
-        claim_ttl=claim_ttl,
-        source_system=source,
-    )
-    if not dry_run and track_pairs:
+    result = run.load(
+        flow_of(entity, way), selection.records, target,
+        source_system=source, max_workers=max_workers, claim_ttl=claim_ttl,
+    )  # fmt: skip
+    if not track_pairs:
+        return result
+    if not run.dry_run:
         states = dict(selection.states)
         if isinstance(target, WriteLog):
             states.update(_after_writes(way, selection, target))
-        pairs.write_states(db_path, entity.name, states)
-    return FlowResult(flow, the_plan, report, selection.in_sync)
+        pairs.write_states(run.db_path, entity.name, states)
+    return result.noting(in_sync_pairs=str(selection.in_sync))
 
 
 def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pairs.PairState]:

@@ -16,16 +16,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat import entities_flow as ef
 from so24_pipelines.flows.rackbeat.entities_specs import DEFAULT_INVOICE_STATUS, INVOICES_FLOW, INVOICES_SPEC
 from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Invoices
-from so24_pipelines.flows.rackbeat.staging_tables import INVOICES
+from so24_pipelines.flows.rackbeat.tables import INVOICES
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.staging.db import connect
-from so24_pipelines.sync import MappedRecord, load
+from so24_pipelines.sync import MappedRecord, flow_key
 from so24_pipelines.sync.id_map import mapped_target_keys
 from so24_pipelines.sync.schema import sync_schema_exists
 
-R4_FLOW = "R4"
+R4_FLOW = flow_key("R4")
 
 
 def _orders_from_so24(db_path: str | Path, identity: str) -> dict[str, str]:
@@ -64,12 +66,8 @@ def invoice_records(db_path: str | Path, identity: str, status: str = DEFAULT_IN
     return out
 
 
-def load_invoices(
-    so24: So24Client, db_path: str | Path, identity: str, *, run_id: str, dry_run: bool, claim_ttl: timedelta
-) -> ef.FlowResult:
-    records = invoice_records(db_path, identity)
-    the_plan, report = load(
-        db_path, INVOICES_FLOW, records, So24Invoices(so24),
-        run_id=run_id, dry_run=dry_run, max_workers=1, claim_ttl=claim_ttl, source_system="rackbeat",
-    )  # fmt: skip
-    return ef.FlowResult(INVOICES_FLOW, the_plan, report)
+def load_invoices(so24: So24Client, run: RunContext, identity: str, *, claim_ttl: timedelta) -> FlowRun:
+    records = invoice_records(run.db_path, identity)
+    return run.load(
+        INVOICES_FLOW, records, So24Invoices(so24), source_system="rackbeat", max_workers=1, claim_ttl=claim_ttl
+    )

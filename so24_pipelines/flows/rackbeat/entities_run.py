@@ -7,20 +7,23 @@ Which direction an entity goes is read from the settings at run time of the asse
 - R3 (initial sync) sends 24SO -> Rackbeat whatever the direction, once;
 - R7 (created in Rackbeat) sends Rackbeat -> 24SO only where the direction allows it, and
   invoices whenever "invoices" is among flows.R7.entities.
+
+Each function returns the FlowRun every flow reports; one that sends nothing under the settings
+says why in its note `idle`. Whether a run only previews is the flow's own `dry_run` setting (R3's
+for the initial sync), or the caller's RunContext when that already says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat import entities_flow as ef
 from so24_pipelines.flows.rackbeat.entities_invoices import load_invoices
-from so24_pipelines.flows.rackbeat.entities_specs import EntitySpec
+from so24_pipelines.flows.rackbeat.entities_specs import INVOICES_FLOW, EntitySpec
 from so24_pipelines.flows.rackbeat.entities_staging import stage
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
     RackbeatParties,
@@ -29,6 +32,7 @@ from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
 )
 from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Companies, So24Products
 from so24_pipelines.flows.rackbeat.readiness import HUB_FIELDS
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.settings import Settings
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL
 
@@ -48,79 +52,72 @@ def direction(settings: Settings, entity: str) -> ef.Direction:
     return getattr(settings.flows.R2, entity)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What an asset reports: the result of a load, or why nothing was loaded."""
-
-    result: ef.FlowResult | None
-    idle_reason: str | None = None
+def _as_set(settings: Settings, run: RunContext, flow_id: str) -> RunContext:
+    """The run, previewing when the caller or `flows.<flow_id>.dry_run` says so."""
+    return run.previewing(run.dry_run or settings.flow(flow_id).dry_run)
 
 
 def to_rackbeat(
     settings: Settings,
     rackbeat: RackbeatClient,
-    db_path: str | Path,
+    run: RunContext,
     entity: EntitySpec,
     identity: str,
     *,
-    run_id: str,
     initial: bool,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
-) -> Outcome:
+) -> FlowRun:
     """24SO -> Rackbeat for one entity (R1/R2, or R3 when `initial`)."""
-    flow_id = "R3" if initial else entity.flow_id
+    run = _as_set(settings, run, "R3" if initial else entity.flow_id)
+    flow = entity.to_rackbeat_flow
     way_allowed = direction(settings, entity.name) in ("24so", "both")
     if initial and entity.name.replace("product_groups", "product_categories") not in settings.flows.R3.entities:
-        return Outcome(None, f"R3 is set not to copy {entity.name}")
+        return run.idle(flow, f"R3 is set not to copy {entity.name}")
     if not initial and not way_allowed:
-        return Outcome(None, f"direction is {direction(settings, entity.name)!r}: 24SO does not send {entity.name}")
+        return run.idle(flow, f"direction is {direction(settings, entity.name)!r}: 24SO does not send {entity.name}")
     mode: ef.Direction = "both" if direction(settings, entity.name) == "both" else "24so"
-    selection = ef.select(db_path, entity, identity, mode, "to_rackbeat")
+    selection = ef.select(run.db_path, entity, identity, mode, "to_rackbeat")
     target = _rackbeat_target(rackbeat, entity)
-    result = ef.run(
-        db_path, entity, "to_rackbeat", selection, target,
-        run_id=run_id, dry_run=settings.flow(flow_id).dry_run, track_pairs=mode == "both", claim_ttl=claim_ttl,
-    )  # fmt: skip
-    return Outcome(result)
+    return ef.load_selection(
+        run, entity, "to_rackbeat", selection, target, track_pairs=mode == "both", claim_ttl=claim_ttl
+    )
 
 
 def to_so24(
     settings: Settings,
     rackbeat: RackbeatClient,
     so24: So24Client,
-    db_path: str | Path,
+    run: RunContext,
     entity: EntitySpec,
     identity: str,
     *,
-    run_id: str,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
-) -> Outcome:
+) -> FlowRun:
     """Rackbeat -> 24SO for one entity (R1/R2 direction rackbeat/both; R7's created records)."""
+    run = _as_set(settings, run, entity.flow_id)
     chosen = direction(settings, entity.name)
     if chosen == "24so":
-        return Outcome(None, f"direction is '24so': Rackbeat does not send {entity.name}")
-    selection = ef.select(db_path, entity, identity, chosen, "to_so24")
+        return run.idle(entity.to_so24_flow, f"direction is '24so': Rackbeat does not send {entity.name}")
+    selection = ef.select(run.db_path, entity, identity, chosen, "to_so24")
     target = _so24_target(settings, rackbeat, so24, entity)
-    dry = settings.flow(entity.flow_id).dry_run
-    result = ef.run(
-        db_path, entity, "to_so24", selection, target,
-        run_id=run_id, dry_run=dry, track_pairs=chosen == "both", claim_ttl=claim_ttl, max_workers=1,
-    )  # fmt: skip
-    if not dry and (result.report.created or result.report.resolved) and entity.rb_resource:
+    result = ef.load_selection(
+        run, entity, "to_so24", selection, target, track_pairs=chosen == "both", claim_ttl=claim_ttl, max_workers=1
+    )
+    done = result.counts()
+    if not run.dry_run and (done.get("created") or done.get("resolved")) and entity.rb_resource:
         # The new 24SO ids were written into Rackbeat's fields: stage them now, so what reads the
         # links next (R7 invoices, R4 orders) sees them without waiting for the next tick.
-        stage(rackbeat, db_path, entity.rb_resource, identity)
-    return Outcome(result)
+        stage(rackbeat, run.db_path, entity.rb_resource, identity)
+    return result
 
 
 def invoices_to_so24(
-    settings: Settings, so24: So24Client, db_path: str | Path, identity: str, *, run_id: str,
-    claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
-) -> Outcome:  # fmt: skip
+    settings: Settings, so24: So24Client, run: RunContext, identity: str, *, claim_ttl: timedelta = DEFAULT_CLAIM_TTL
+) -> FlowRun:
+    run = _as_set(settings, run, "R7")
     if "invoices" not in settings.flows.R7.entities:
-        return Outcome(None, "flows.R7.entities does not include invoices")
-    result = load_invoices(so24, db_path, identity, run_id=run_id, dry_run=settings.flows.R7.dry_run, claim_ttl=claim_ttl)
-    return Outcome(result)
+        return run.idle(INVOICES_FLOW, "flows.R7.entities does not include invoices")
+    return load_invoices(so24, run, identity, claim_ttl=claim_ttl)
 
 
 def hub_field_id(client: RackbeatClient, resource: str) -> int:

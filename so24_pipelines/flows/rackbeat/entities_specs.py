@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from so24_pipelines.flows.rackbeat import staging_tables as rb
+from so24_pipelines.flows.rackbeat import tables as rb
+from so24_pipelines.sync import flow_key
 
 FLOW_IDS = ("R1", "R2", "R3", "R7")
 
@@ -32,11 +33,11 @@ class EntitySpec:
 
     @property
     def to_rackbeat_flow(self) -> str:
-        return f"{self.flow_id}.{self.name}.to_rackbeat"
+        return flow_key(self.flow_id, self.name, "to_rackbeat")
 
     @property
     def to_so24_flow(self) -> str:
-        return f"{self.flow_id}.{self.name}.to_so24"
+        return flow_key(self.flow_id, self.name, "to_so24")
 
 
 PRODUCT_GROUPS = EntitySpec(
@@ -72,7 +73,7 @@ SUPPLIERS = EntitySpec(
 ENTITIES: dict[str, EntitySpec] = {e.name: e for e in (PRODUCT_GROUPS, PRODUCTS, CUSTOMERS, SUPPLIERS)}
 
 INVOICES_SPEC = "rackbeat_invoices_to_so24"
-INVOICES_FLOW = "R7.invoices.to_so24"
+INVOICES_FLOW = flow_key("R7", "invoices", "to_so24")
 # The status a Rackbeat invoice gets in 24SO. Rackbeat's guide makes it a setting; until
 # settings.py has one (flows.R7.invoice_status), booked invoices arrive as invoiced.
 DEFAULT_INVOICE_STATUS = "Invoiced"

@@ -1,9 +1,19 @@
 """R6: an order born in 24SO, reopened, edited and booked again in Rackbeat -> the 24SO rows match.
 
-Triggered by Rackbeat's `order.booked` webhook (one run per event). The record is the order's
-*whole* desired state, not the event's diff: the Rackbeat order's product lines as they are now
-(the target finds the 24SO row each mirrors in sync.rackbeat_order_lines; a line a user added
-has none). The payload holds Rackbeat's state only, so it hashes the same until Rackbeat changes:
+Triggered by Rackbeat's `order.booked` webhook (one run per event). The flow has the shape of
+every flow: the orders the events name (and the orders of earlier failures) are read from Rackbeat
+with their lines and staged (staging.rackbeat_event_orders / _lines, orders_events.py), mapped with
+mapping/specs/rackbeat_order_edits.yaml (the field pairs: OrderId, and per product line its
+item number, 24SO product and quantity; the rules "only orders born in 24SO" and "booked now" as
+skip reasons) and loaded into 24SO with So24OrderRowsTarget below. What stays in Python is what
+is not a field pair: one check on the hub's own state (the lines were paired with 24SO rows when
+R4 created the order) and the target, which must compare with 24SO's order as it is at the moment
+of writing to know which row to add, edit or delete.
+
+The record is the order's *whole* desired state, not the event's diff: the Rackbeat order's
+product lines as they are now (the target finds the 24SO row each mirrors in
+sync.rackbeat_order_lines; a line a user added has none). The payload holds Rackbeat's state
+only, so it hashes the same until Rackbeat changes:
 
 - a duplicate or late `order.booked` plans "unchanged" in the loader and writes nothing;
 - an order that is no longer booked when the run reads it (reopened again) is skipped: its next
@@ -21,123 +31,58 @@ stored) is recognised by product and quantity and adopted instead of added a sec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.rackbeat.orders_events import map_staged, read_orders
 from so24_pipelines.flows.rackbeat.orders_lines import (
     DB_LOCK,
     LinePair,
     read_order_lines,
     replace_order_lines,
 )
-from so24_pipelines.flows.rackbeat.orders_links import R4_FLOW, so24_order_of
+from so24_pipelines.flows.rackbeat.orders_links import rackbeat_numbers_of
 from so24_pipelines.flows.rackbeat.orders_products import So24Products
 from so24_pipelines.flows.rackbeat.orders_so24 import (
     CONFIRMED_STATUS,
-    Loaded,
     load_per_identity,
     read_order,
     rows_of,
     save_rows,
 )
+from so24_pipelines.flows.result import FlowRun
+from so24_pipelines.mapping import load_spec
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.sync import failed_keys
-from so24_pipelines.sync.id_map import target_keys_of
+from so24_pipelines.sync import failed_keys, flow_key
 from so24_pipelines.sync.records import MappedRecord
 
-FLOW = "R6"
+FLOW = flow_key("R6")
 EVENT = "order.booked"
+SPEC = "rackbeat_order_edits"
+GONE = "its Rackbeat order can no longer be read as one made from this 24SO order (deleted?); not retried"
 
 
-def _skip(number: int, reason: str, key: str | None = None) -> MappedRecord:
-    return MappedRecord(key or f"rackbeat:{number}", skip_reason=reason)
-
-
-def edit_records(
-    db_path: str | Path,
-    client: RackbeatClient,
-    order_numbers: Iterable[int],
-    *,
-    order_field_id: int,
-    products: So24Products,
-) -> list[MappedRecord]:
-    """One record per booked Rackbeat order born in 24SO: its product lines, as 24SO should have them."""
-    records = []
-    for number in dict.fromkeys(int(n) for n in order_numbers):
-        order = client.get_order(number, with_field_values=True)
-        if order is None:
-            records.append(_skip(number, f"Rackbeat order {number} no longer exists"))
-            continue
-        link = so24_order_of(db_path, order, order_field_id)
-        if link is None:
-            records.append(
-                _skip(
-                    number,
-                    f"Rackbeat order {number} was not created from 24SO; R6 follows only orders born in 24SO",
-                )
-            )
-            continue
-        if not order.get("is_booked"):
-            records.append(
-                _skip(
-                    number,
-                    f"Rackbeat order {number} is not booked now (reopened again?); its next booking brings the edits",
-                    link.source_key,
-                )
-            )
-            continue
-        with connect(db_path) as con:
-            known = read_order_lines(con, number)
-        if known is None:
-            records.append(
-                _skip(
-                    number,
-                    f"the lines of Rackbeat order {number} were never paired with 24SO rows (R4 records them when "
-                    "it creates the order); nothing to compare with",
-                    link.source_key,
-                )
-            )
-            continue
-        lines: list[dict[str, Any]] = []
-        problem = None
-        for line in order.get("lines") or []:
-            item = (line.get("item") or {}).get("number")
-            if not item:
-                continue
-            product_id = products.product_id(link.identity, item)
-            if product_id is None:
-                problem = f"Rackbeat product {item!r} on order {number} is not a 24SO product (no '24so product id', no 24SO product number {item!r})"
-                break
-            lines.append(
-                {
-                    "line_id": int(line["id"]),
-                    "product_no": item,
-                    "product_id": product_id,
-                    "quantity": Decimal(str(line.get("quantity") or 0)),
-                }
-            )
-        if problem:
-            records.append(_skip(number, problem, link.source_key))
-            continue
-        payload = {
-            "identity": link.identity,
-            "OrderId": link.so24_order_id,
-            "rackbeat_order": number,
-            "lines": sorted(lines, key=lambda ln: ln["line_id"]),
-        }
-        records.append(
-            MappedRecord(
-                link.source_key,
-                payload,
-                business_key=str(link.so24_order_id),
-                source_version=str(order.get("booked_at") or order.get("updated_at") or ""),
-            )
-        )
-    return records
+def _unpaired(run: RunContext, records: list[MappedRecord]) -> list[MappedRecord]:
+    """A mapped order whose lines R4 never paired with 24SO rows has nothing to compare with: a skip."""
+    out = []
+    for record in records:
+        number = record.payload.get("rackbeat_order")
+        if number is not None:
+            with connect(run.db_path) as con:
+                known = read_order_lines(con, int(number))
+            if known is None:
+                record = replace(
+                    record, payload={},
+                    skip_reason=f"the lines of Rackbeat order {number} were never paired with 24SO rows (R4 records "
+                    "them when it creates the order); nothing to compare with",
+                )  # fmt: skip
+        out.append(record)
+    return out
 
 
 def _row_change(line: Mapping[str, Any], row_id: int | None, state: str) -> dict[str, Any]:
@@ -236,36 +181,22 @@ class So24OrderRowsTarget:
 
 
 def run_edits(
-    db_path: str | Path,
+    run: RunContext,
     rackbeat: RackbeatClient,
     so24: So24Client,
     order_numbers: Iterable[int],
     *,
     order_field_id: int,
     product_field_id: int | None,
-    run_id: str,
-    dry_run: bool = False,
-) -> Loaded:
+) -> FlowRun:
     """Bring the Rackbeat edits of the booked orders (and earlier failures) into 24SO."""
-    numbers = list(order_numbers) + _retry_orders(db_path)
-    products = So24Products(db_path, rackbeat, product_field_id)
-    records = edit_records(db_path, rackbeat, numbers, order_field_id=order_field_id, products=products)
+    failed = failed_keys(run.db_path, FLOW)
+    retry = rackbeat_numbers_of(run.db_path, failed)
+    products = So24Products(run.db_path, rackbeat, product_field_id)
+    read = read_orders(run, rackbeat, [*order_numbers, *retry], order_field_id=order_field_id, products=products)
+    records = _unpaired(run, map_staged(run, load_spec(SPEC), read, {}))
+    if failed:
+        records = run.retire_failures(FLOW, records, GONE)
     return load_per_identity(
-        db_path,
-        FLOW,
-        records,
-        so24,
-        lambda client: So24OrderRowsTarget(client, db_path),
-        run_id=run_id,
-        dry_run=dry_run,
+        run, FLOW, records, so24, lambda client: So24OrderRowsTarget(client, run.db_path), reads=[read.read]
     )
-
-
-def _retry_orders(db_path: str | Path) -> list[int]:
-    """Rackbeat orders of R6 records that failed: their failed key is the 24SO order's R4 key."""
-    keys = failed_keys(db_path, FLOW)
-    if not keys:
-        return []
-    with connect(db_path) as con:
-        found = target_keys_of(con, R4_FLOW, keys)
-    return [int(key) for key in found]

@@ -1,20 +1,20 @@
 """R4 (and R9) end to end: readiness, mapping, one load through the shared loader.
 
-Kept free of Dagster so the same call runs from an asset, a job, a test or a benchmark. The
-readiness check runs first, every time: without customer group 1, a payment term or the custom
-fields, every create would fail one by one with Rackbeat's error; with the check the run stops
-once, naming what to create. A dry run only reads (no field is created, nothing is written) and
-returns the plan for the preview.
+Kept free of Dagster so the same call runs from an asset, a job, a test or a benchmark: it takes
+the run's RunContext (staging file, run id, dry run) and returns the FlowRun every flow reports,
+with the readiness report as its note `readiness`. The readiness check runs first, every time:
+without customer group 1, a payment term or the custom fields, every create would fail one by
+one with Rackbeat's error; with the check the run stops once, naming what to create. A dry run
+only reads (no field is created, nothing is written) and returns the plan for the preview.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.orders_mapping import (
     FLOW,
     map_orders,
@@ -29,17 +29,11 @@ from so24_pipelines.flows.rackbeat.readiness import (
     check_readiness,
     require_ready,
 )
-from so24_pipelines.sync import DEFAULT_CLAIM_TTL, LoadReport, Plan, failed_keys, load
+from so24_pipelines.flows.result import FlowRun
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL, failed_keys
 
 # The hub's own fields plus the one on orders: where R4 keeps the 24SO OrderId (its business key).
 ORDER_FIELDS = {**HUB_FIELDS, "orders": (ORDER_FIELD_NAME, "order")}
-
-
-@dataclass(frozen=True)
-class OrdersRun:
-    plan: Plan
-    report: LoadReport
-    readiness: ReadinessReport
 
 
 def readiness_for_orders(client: RackbeatClient, *, dry_run: bool) -> ReadinessReport:
@@ -50,54 +44,43 @@ def readiness_for_orders(client: RackbeatClient, *, dry_run: bool) -> ReadinessR
 
 
 def run_orders(
-    db_path: str | Path,
+    run: RunContext,
     client: RackbeatClient,
     *,
     so24_status: str,
     rackbeat_status: str,
-    run_id: str,
-    dry_run: bool = False,
     only: Sequence[str] | None = None,
     max_workers: int = 4,
-    batch_size: int = 100,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
     full: bool = False,
-) -> OrdersRun:
+) -> FlowRun:
     """Send the staged orders that reached `so24_status` to Rackbeat (or only the `only` loader keys).
 
     Incremental: orders whose staged content did not change since the last good run are not
     mapped again (orders_mapping.py); `full` maps every eligible order, e.g. after restoring
-    Rackbeat. Failed and unconfirmed records are always included.
+    Rackbeat. Failed and unconfirmed records are always included. The readiness report is the
+    run's note `readiness`.
     """
-    readiness = readiness_for_orders(client, dry_run=dry_run)
-    since = None if only is not None or full else read_marks(db_path, staged_identities(db_path), so24_status)
+    readiness = readiness_for_orders(client, dry_run=run.dry_run)
+    since = None if only is not None or full else read_marks(run.db_path, staged_identities(run.db_path), so24_status)
     mapped = map_orders(
-        db_path,
+        run.db_path,
         so24_status=so24_status,
         rackbeat_status=rackbeat_status,
-        open_keys=failed_keys(db_path, FLOW),
+        open_keys=failed_keys(run.db_path, FLOW),
         only=only,
         since=since,
     )
     target = RackbeatOrderTarget(
         client,
-        db_path,
+        run.db_path,
         order_field_id=readiness.field_ids.get("orders", 0),
         customer_field_id=readiness.field_ids.get("customers", 0),
         status=rackbeat_status,  # type: ignore[arg-type]
     )
-    plan, report = load(
-        db_path,
-        FLOW,
-        mapped.records,
-        target,
-        run_id=run_id,
-        dry_run=dry_run,
-        max_workers=max_workers,
-        batch_size=batch_size,
-        claim_ttl=claim_ttl,
-        source_system="so24",
+    result = run.load(
+        FLOW, mapped.records, target, source_system="so24", max_workers=max_workers, claim_ttl=claim_ttl
     )
-    if not dry_run and only is None:
-        write_marks(db_path, mapped.marks, so24_status)
-    return OrdersRun(plan, report, readiness)
+    if not run.dry_run and only is None:
+        write_marks(run.db_path, mapped.marks, so24_status)
+    return result.noting(readiness=readiness.to_markdown())

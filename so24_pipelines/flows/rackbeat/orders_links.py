@@ -10,14 +10,16 @@ An order with neither was created in Rackbeat, and R5/R6 leave it alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from so24_pipelines.flows.rackbeat.orders_target import field_value
 from so24_pipelines.staging.db import connect
-from so24_pipelines.sync.id_map import source_key_by_business_key, source_key_by_target
+from so24_pipelines.sync.id_map import source_key_by_business_key, source_key_by_target, target_keys_of
 from so24_pipelines.sync.schema import sync_schema_exists
 
 R4_FLOW = "R4"
@@ -43,13 +45,32 @@ def parse_source_key(key: str) -> OrderLink:
     return OrderLink(identity, int(order_id))
 
 
-def so24_order_of(db_path: str | Path, order: Mapping[str, Any], order_field_id: int) -> OrderLink | None:
-    """The 24SO order behind a Rackbeat order (read with field values), or None if not from 24SO."""
+def link_of(con: duckdb.DuckDBPyConnection, order: Mapping[str, Any], order_field_id: int) -> OrderLink | None:
+    """The 24SO order behind a Rackbeat order (read with field values), or None if not from 24SO.
+
+    Runs in the caller's open connection: the staged read resolves its orders' links in the
+    transaction that stages them.
+    """
+    if not sync_schema_exists(con):
+        return None
     held = field_value(order, order_field_id)
-    with connect(db_path) as con:
-        if not sync_schema_exists(con):
-            return None
-        key = source_key_by_target(con, R4_FLOW, str(int(order["number"])))
-        if key is None and held:
-            key = source_key_by_business_key(con, R4_FLOW, held)
+    key = source_key_by_target(con, R4_FLOW, str(int(order["number"])))
+    if key is None and held:
+        key = source_key_by_business_key(con, R4_FLOW, held)
     return parse_source_key(key) if key else None
+
+
+def rackbeat_numbers_of(db_path: str | Path, keys: Iterable[str]) -> list[int]:
+    """The Rackbeat orders behind R4 source keys (what R5/R6 retry: their failed keys are R4's keys).
+
+    R4's id map answers; R4 also makes the Rackbeat order number the 24SO OrderId, which answers
+    for a create the id map has not confirmed yet, so a failure is never left without its order.
+    """
+    wanted = [str(k) for k in keys]
+    if not wanted:
+        return []
+    with connect(db_path) as con:
+        found = target_keys_of(con, R4_FLOW, wanted) if sync_schema_exists(con) else []
+    numbers = [int(k) for k in found if str(k).isdigit()]
+    numbers += [parse_source_key(k).so24_order_id for k in wanted if k.rpartition(":")[2].isdigit()]
+    return list(dict.fromkeys(numbers))

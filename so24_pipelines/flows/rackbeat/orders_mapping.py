@@ -31,10 +31,11 @@ from so24_pipelines.connectors.rackbeat import PRODUCT_NUMBER_MAX
 from so24_pipelines.mapping import Spec, load_spec, map_records
 from so24_pipelines.settings import So24OrderState
 from so24_pipelines.staging.db import connect, transaction
+from so24_pipelines.sync import flow_key
 from so24_pipelines.sync.records import MappedRecord
 from so24_pipelines.sync.state import get_state, set_state
 
-FLOW = "R4"
+FLOW = flow_key("R4")
 SPEC_NAME = "rackbeat_orders"
 PIPELINE = ("Confirmed", "Production", "Pack")
 ANY_STATUS: tuple[str, ...] = ("None", *get_args(So24OrderState))

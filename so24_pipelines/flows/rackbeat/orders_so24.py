@@ -1,5 +1,8 @@
 """The 24SO side of the Rackbeat order flows: read one order's rows, load per 24SO company.
 
+Every 24SO write of R5, R6 and R8 goes through `load_per_identity`, which returns the one result
+shape every flow reports (FlowRun), summed over the companies it wrote to.
+
 The writes themselves (status and row changes through SaveInvoices) and 24SO's in-answer
 refusals live in connectors/so24/writes.py: a refused order raises So24Refused (a RecordRejected)
 with 24SO's words, so the loader skips that one record. Row saves are not idempotent (a row Add
@@ -12,13 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.connectors.so24.writes import save_order_rows as save_rows  # noqa: F401 (R6 imports it)
-from so24_pipelines.sync import DEFAULT_CLAIM_TTL, LoadReport, MappedRecord, Plan, Target, load
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.result import FlowRun, StagedRead
+from so24_pipelines.sync import DEFAULT_CLAIM_TTL, MappedRecord, Target
 
 SENT_STATUS = "OrderState_Sent"
 CONFIRMED_STATUS = "Confirmed"
@@ -62,51 +66,23 @@ def read_order(client: So24Client, order_id: int) -> dict[str, Any] | None:
     return dict(result[0]) if result else None
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """The plans and reports of one flow's loads (one per 24SO company), summed for metadata."""
-
-    plans: tuple[Plan, ...]
-    reports: tuple[LoadReport, ...]
-
-    def counts(self) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for report in self.reports:
-            for name, value in report.counts().items():
-                total[name] = total.get(name, 0) + value
-        return total
-
-    def planned(self) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for plan in self.plans:
-            for name, value in plan.counts.items():
-                total[name] = total.get(name, 0) + value
-        return total
-
-    def failures(self) -> list[tuple[str, str]]:
-        return [f for report in self.reports for f in report.failures]
-
-    def preview(self, limit: int = 50) -> str:
-        return "\n\n".join(plan.to_markdown(limit) for plan in self.plans) or "(nothing to plan)"
-
-
 def load_per_identity(
-    db_path: str | Path,
+    run: RunContext,
     flow: str,
     records: Sequence[MappedRecord],
     client: So24Client,
     make_target: Callable[[So24Client], Target],
     *,
-    run_id: str,
-    dry_run: bool = False,
+    reads: Sequence[StagedRead] = (),
     max_workers: int = 4,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
-) -> Loaded:
-    """Load records into 24SO one company at a time.
+) -> FlowRun:
+    """Load records into 24SO one company at a time; one FlowRun over all of them.
 
     A 24SO session works in one identity (company) at a time and the loader sends from several
     threads, so the records are grouped by the `identity` in their payload and the session is
-    switched between groups, never during one. Records without a payload (skips) go with the first.
+    switched between groups, never during one. Records without a payload (skips) go with the
+    first. The staged reads are reported once, with the first load.
     """
     groups: dict[str | None, list[MappedRecord]] = {}
     for record in records:
@@ -115,16 +91,12 @@ def load_per_identity(
     if skips:
         first = next(iter(groups), None)
         groups.setdefault(first, []).extend(skips)
-    plans: list[Plan] = []
-    reports: list[LoadReport] = []
+    result = FlowRun(flow=flow, dry_run=run.dry_run, reads=tuple(reads))
     for identity, batch in groups.items():
-        if identity is not None and not dry_run:
+        if identity is not None and not run.dry_run:
             current_identity(client, identity)
-        plan, report = load(
-            db_path, flow, batch, make_target(client),
-            run_id=run_id, dry_run=dry_run, max_workers=max_workers, claim_ttl=claim_ttl,
-            source_system="rackbeat",
+        result = result.merge(
+            run.load(flow, batch, make_target(client), source_system="rackbeat",
+                     max_workers=max_workers, claim_ttl=claim_ttl)
         )  # fmt: skip
-        plans.append(plan)
-        reports.append(report)
-    return Loaded(tuple(plans), tuple(reports))
+    return result

@@ -4,105 +4,71 @@ Rackbeat's 24SO guide applies stock changes one minute late "to avoid double reg
 shipments": shipping an order moves stock in several steps (one event per product per shipment,
 plus whatever the warehouse counts), and writing each step would make 24SO regulate more than once.
 So the sensor waits until a product has been quiet for `debounce_seconds` (Inbox.latest_per_key)
-and then this flow writes once per product:
+and then this flow writes once per product. It has the shape of every flow: the products are read
+from Rackbeat and staged (staging.rackbeat_event_products, orders_events.py), mapped with
+mapping/specs/rackbeat_stock.yaml and loaded into 24SO with StockTarget (SetStockQuantity), the
+target O5 uses for the same write.
 
 - **The latest figure, read now.** Events can arrive out of order, so the figure is not taken
   from the newest event's body but from Rackbeat at the moment of writing (`stock_quantity`, the
   stock on hand, which is what 24SO's `Stock` holds). Several events in the window -> one write.
 - **Which 24SO product.** The product's "24so product id" field (read in the same call), else the
-  24SO product with the same number (orders_products).
+  24SO product with the same number (orders_products). A product that is neither is skipped with
+  that reason (the spec's rule): its stock stays in Rackbeat.
 - **Nothing twice.** The loader keeps the last figure sent per product: a product whose stock came
   back to the figure 24SO already has is "unchanged" and not written.
+- A failed write is retried by the next run (the product is read again, so the retry writes the
+  figure of that moment); one whose product is no longer a 24SO product is closed with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
-from pathlib import Path
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.rackbeat.event_staging import product_numbers_of
+from so24_pipelines.flows.rackbeat.orders_events import map_staged, read_products
 from so24_pipelines.flows.rackbeat.orders_products import So24Products
-from so24_pipelines.flows.rackbeat.orders_so24 import Loaded, load_per_identity
-from so24_pipelines.flows.rackbeat.orders_target import field_value
+from so24_pipelines.flows.rackbeat.orders_so24 import load_per_identity
+from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.flows.so24_targets import StockTarget
-from so24_pipelines.staging.db import connect
-from so24_pipelines.sync import failed_keys
-from so24_pipelines.sync.records import MappedRecord
+from so24_pipelines.mapping import load_spec
+from so24_pipelines.sync import failed_keys, flow_key
 
-FLOW = "R8"
+FLOW = flow_key("R8")
 EVENT = "inventory.changed"
-
-
-def stock_records(
-    client: RackbeatClient,
-    product_numbers: Iterable[str],
-    *,
-    products: So24Products,
-    product_field_id: int | None,
-) -> list[MappedRecord]:
-    """One record per Rackbeat product named by the events: its stock on hand for 24SO."""
-    records = []
-    for number in dict.fromkeys(str(n) for n in product_numbers):
-        product = client.get_product(number, with_field_values=True)
-        if product is None:
-            records.append(
-                MappedRecord(
-                    f"rackbeat:{number}", skip_reason=f"Rackbeat product {number!r} no longer exists"
-                )
-            )
-            continue
-        held = field_value(product, product_field_id) if product_field_id is not None else None
-        found = products.lookup(number, so24_id=held)
-        if found is None:
-            records.append(
-                MappedRecord(
-                    f"rackbeat:{number}",
-                    skip_reason=f"Rackbeat product {number!r} is not a 24SO product (no '24so product id', "
-                    "no 24SO product with that number); its stock stays in Rackbeat",
-                )
-            )
-            continue
-        quantity = Decimal(str(product.get("stock_quantity") or 0))
-        records.append(
-            MappedRecord(
-                f"{found.identity}:{found.product_id}",
-                {"identity": found.identity, "productId": found.product_id, "stockQuantity": quantity},
-                business_key=str(found.product_id),
-                source_version=str(product.get("updated_at") or ""),
-            )
-        )
-    return records
+SPEC = "rackbeat_stock"
+GONE = "its Rackbeat product can no longer be read as this 24SO product (deleted, or unlinked?); not retried"
 
 
 def run_stock(
-    db_path: str | Path,
+    run: RunContext,
     rackbeat: RackbeatClient,
     so24: So24Client,
     product_numbers: Iterable[str],
     *,
     product_field_id: int | None,
-    run_id: str,
-    dry_run: bool = False,
-) -> Loaded:
+) -> FlowRun:
     """Write the current Rackbeat stock of the named products (and earlier failures) to 24SO."""
-    products = So24Products(db_path, rackbeat, product_field_id)
-    numbers = list(product_numbers) + _retry_numbers(db_path)
-    records = stock_records(rackbeat, numbers, products=products, product_field_id=product_field_id)
-    return load_per_identity(db_path, FLOW, records, so24, StockTarget, run_id=run_id, dry_run=dry_run)
+    products = So24Products(run.db_path, rackbeat, product_field_id)
+    failed = failed_keys(run.db_path, FLOW)
+    read = read_products(
+        run, rackbeat, [*product_numbers, *_retry_numbers(run, failed)], products=products,
+        product_field_id=product_field_id,
+    )  # fmt: skip
+    records = map_staged(run, load_spec(SPEC), read, {})
+    if failed:
+        records = run.retire_failures(FLOW, records, GONE)
+    return load_per_identity(run, FLOW, records, so24, StockTarget, reads=[read.read])
 
 
-def _retry_numbers(db_path: str | Path) -> list[str]:
+def _retry_numbers(run: RunContext, failed: list[str]) -> list[str]:
     """Product numbers of R8 records that failed (their key is "<identity>:<24SO product id>")."""
-    keys = failed_keys(db_path, FLOW)
-    if not keys:
-        return []
-    ids = [int(k.rpartition(":")[2]) for k in keys if k.rpartition(":")[2].isdigit()]
-    with connect(db_path) as con:
-        found = con.execute(
-            "SELECT DISTINCT no FROM staging.so24_products WHERE list_contains(?::BIGINT[], CAST(id AS BIGINT)) "
-            "AND no IS NOT NULL",
-            [ids],
-        ).fetchall()
-    return [r[0] for r in found]
+    pairs = []
+    for key in failed:
+        identity, _, product_id = key.rpartition(":")
+        if product_id.isdigit():
+            pairs.append((identity, int(product_id)))
+    return product_numbers_of(run.db_path, pairs)

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from so24_pipelines.connectors.so24 import reads
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.staging import so24_tables as t
-from so24_pipelines.staging.so24_tables import StagingTable
+from so24_pipelines.flows.so24 import tables as t
+from so24_pipelines.staging.tables import StagingTable
 
 Columns = dict[str, list[str | None]]
 Fetch = Callable[[So24Client, datetime | None, Sequence[int] | None], tuple[Columns, Columns | None]]

@@ -21,8 +21,8 @@ from so24_pipelines.connectors.errors import ConfigError
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
+from so24_pipelines.flows.so24.tables import ensure_schema
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.staging.schema import ensure_schema
 from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert
 from so24_pipelines.sync.backfill import backfill_batch, ensure_backfill_schema, plan_backfill_batches
 from so24_pipelines.sync.failures import record_rejects

@@ -1,50 +1,17 @@
 """The 24SO staging tables: each column, its SQL type and the 24SO element it is read from.
 
 This is the one place a 24SO field is named for extraction: the DDL, the returnProperties sent to
-24SO and the XML walk are all derived from these lists. Every table also carries `identity` (the
-24SO company the row belongs to: one deployment may serve several, X9), `_row_hash` (so a rerun
-that brings identical data updates nothing) and `_extracted_at`.
+24SO and the XML walk (`StagingTable.shape()`) are all derived from these lists. Every table also
+carries `identity` (the 24SO company the row belongs to: one deployment may serve several, X9),
+`_row_hash` (so a rerun that brings identical data updates nothing) and `_extracted_at`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import duckdb
 
-from so24_pipelines.connectors.so24.fastparse import ChildShape, Field, RecordShape
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    path: str
-    sql_type: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class StagingTable:
-    """A staging table fed from one 24SO record type; `key` excludes the identity column."""
-
-    name: str
-    record_tag: str
-    key: tuple[str, ...]
-    columns: tuple[Column, ...]
-    parent_columns: tuple[Column, ...] = ()
-
-    @property
-    def qualified(self) -> str:
-        return f"staging.{self.name}"
-
-    @property
-    def all_columns(self) -> tuple[Column, ...]:
-        return self.parent_columns + self.columns
-
-    def shape(self, children: dict[str, tuple[str, StagingTable]] | None = None) -> RecordShape:
-        kids = {
-            name: ChildShape(path=path, shape=table.shape(), parent_columns=tuple(c.name for c in table.parent_columns))
-            for name, (path, table) in (children or {}).items()
-        }
-        return RecordShape(tag=self.record_tag, fields=tuple(Field(c.name, c.path) for c in self.columns), children=kids)
+from so24_pipelines.staging.schema import create_tables
+from so24_pipelines.staging.tables import Column, StagingTable
 
 
 def _address(prefix: str, path: str) -> tuple[Column, ...]:
@@ -236,3 +203,8 @@ ALL_TABLES: tuple[StagingTable, ...] = (
     PRODUCTS, CATEGORIES, COMPANIES, ORDERS, ORDER_ROWS, PROJECTS, WORK_TYPES, SALARY_TYPES, PERSONS,
 )
 ORDER_SHAPE = ORDERS.shape({"rows": ("InvoiceRows/InvoiceRow", ORDER_ROWS)})
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The `staging` and `mapping` schemas and the 24SO staging tables (IF NOT EXISTS)."""
+    create_tables(con, ALL_TABLES)

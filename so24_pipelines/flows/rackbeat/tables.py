@@ -7,13 +7,15 @@ the login's), as in every staging table: mappings join Rackbeat rows to 24SO row
 `so24_id` is the value of the hub's custom field ("24so product id", ...): the link to the
 24SO record, whoever made it. Times are naive UTC, like every staging timestamp.
 
-`path` names the Rackbeat JSON attribute (dots walk into objects); `upsert()` only uses the
-column names and types, the path documents where a value comes from.
+`path` names the Rackbeat JSON attribute and is what fills the column: `staging/rows.py` (the
+one converter for JSON records) walks it; its docstring has the grammar (dots into objects,
+`a | b` alternatives, `lines[]` / `lines[#]` for the invoice lines, `field_values[NAME]` for a
+custom field) and the value rules.
 """
 
 from __future__ import annotations
 
-from so24_pipelines.staging.so24_tables import Column, StagingTable
+from so24_pipelines.staging.tables import Column, StagingTable
 
 _DEC = "DECIMAL(18,4)"
 _TS = "TIMESTAMP"
@@ -37,7 +39,7 @@ PRODUCTS = StagingTable(
     columns=(
         Column("number", "number", "VARCHAR", required=True),
         Column("name", "name", "VARCHAR", required=True),
-        Column("group_number", "group.number", "INTEGER"),
+        Column("group_number", "group.number | group_id", "INTEGER"),
         Column("sales_price", "sales_price", _DEC),
         Column("cost_price", "recommended_cost_price", _DEC),
         Column("barcode", "barcode", "VARCHAR"),
@@ -53,7 +55,7 @@ PRODUCTS = StagingTable(
 
 PARTY_COLUMNS = (
     Column("number", "number", "INTEGER", required=True),
-    Column("name", "name", "VARCHAR", required=True),
+    Column("name", "name | company_name", "VARCHAR", required=True),
     Column("company_vat", "company_vat", "VARCHAR"),
     Column("contact_email", "contact_email", "VARCHAR"),
     Column("contact_phone", "contact_phone", "VARCHAR"),
@@ -99,7 +101,7 @@ INVOICES = StagingTable(
     key=("invoice_number",),
     columns=(
         Column("invoice_number", "number", "INTEGER", required=True),
-        Column("customer_number", "customer.number", "INTEGER", required=True),
+        Column("customer_number", "customer.number | customer_id", "INTEGER", required=True),
         Column("order_number", "order.number", "INTEGER"),
         Column("heading", "heading", "VARCHAR"),
         Column("currency", "currency", "VARCHAR"),
@@ -119,7 +121,7 @@ INVOICE_LINES = StagingTable(
     parent_columns=(Column("invoice_number", "number", "INTEGER", required=True),),
     columns=(
         Column("line_id", "lines[].id", "INTEGER", required=True),
-        Column("position", "lines[] index", "INTEGER", required=True),
+        Column("position", "lines[#]", "INTEGER", required=True),
         Column("item_number", "lines[].item.number", "VARCHAR"),
         Column("name", "lines[].name", "VARCHAR"),
         Column("quantity", "lines[].quantity", _DEC),
@@ -128,6 +130,54 @@ INVOICE_LINES = StagingTable(
     ),
 )
 
+# R5, R6, R8: the records their events name, read when the run starts (event_staging.py).
+EVENT_ORDERS = StagingTable(
+    name="rackbeat_event_orders",
+    record_tag="order",
+    key=("number",),
+    columns=(
+        Column("number", "number", "BIGINT", required=True),
+        Column("so24_order_id", "so24_order_id", "BIGINT"),
+        Column("customer_number", "customer.number | customer_id", "BIGINT"),
+        Column("is_booked", "is_booked", "BOOLEAN"),
+        Column("is_shipped", "is_shipped", "BOOLEAN"),
+        Column("is_partly_shipped", "is_partly_shipped", "BOOLEAN"),
+        Column("shipping", "shipping", "VARCHAR", required=True),
+        Column("booked_at", "booked_at", _TS),
+        Column("shipped_at", "shipped_at", _TS),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+EVENT_ORDER_LINES = StagingTable(
+    name="rackbeat_event_order_lines",
+    record_tag="line",
+    key=("number", "line_id"),
+    parent_columns=(Column("number", "number", "BIGINT", required=True),),
+    columns=(
+        Column("line_id", "lines[].id", "BIGINT", required=True),
+        Column("position", "lines[#]", "INTEGER", required=True),
+        Column("item_number", "lines[].item.number", "VARCHAR"),
+        Column("name", "lines[].name", "VARCHAR"),
+        Column("quantity", "lines[].quantity", _DEC),
+        Column("so24_product_id", "lines[].so24_product_id", "BIGINT"),
+    ),
+)
+
+EVENT_PRODUCTS = StagingTable(
+    name="rackbeat_event_products",
+    record_tag="product",
+    key=("number",),
+    columns=(
+        Column("number", "number", "VARCHAR", required=True),
+        Column("so24_product_id", "so24_product_id", "BIGINT"),
+        Column("stock_quantity", "stock_quantity", _DEC),
+        Column("updated_at", "updated_at", _TS),
+    ),
+)
+
+EVENT_TABLES: tuple[StagingTable, ...] = (EVENT_ORDERS, EVENT_ORDER_LINES, EVENT_PRODUCTS)
+
 RACKBEAT_TABLES: tuple[StagingTable, ...] = (
     PRODUCT_GROUPS,
     PRODUCTS,
@@ -135,4 +185,5 @@ RACKBEAT_TABLES: tuple[StagingTable, ...] = (
     SUPPLIERS,
     INVOICES,
     INVOICE_LINES,
+    *EVENT_TABLES,
 )
