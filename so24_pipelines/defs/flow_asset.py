@@ -74,7 +74,8 @@ def failed_records_check(asset: str, flows: Sequence[str]) -> dg.AssetChecksDefi
     return _check
 
 
-FlowBody = Callable[[dg.AssetExecutionContext, RunContext], Sequence[FlowRun]]
+FlowBody = Callable[..., Sequence[FlowRun]]
+"""(context, run) -> the flow's runs; with a run config, (context, run, config) -> the flow's runs."""
 
 
 @dataclass(frozen=True)
@@ -98,33 +99,50 @@ class FlowAsset:
     resources: tuple[str, ...] = ()
 
 
-def flow_asset(spec: FlowAsset, body: FlowBody, *, enabled: bool = True, dry_run: bool = False) -> dg.AssetsDefinition:
+def flow_asset(
+    spec: FlowAsset, body: FlowBody, *, enabled: bool = True, dry_run: bool = False,
+    config: type[dg.Config] | None = None,
+) -> dg.AssetsDefinition:  # fmt: skip
     """The asset of one flow: `body` runs with a RunContext (previewing when `dry_run`).
 
-    A flow that is switched off stays in the graph (lineage, description) and a materialization of
-    it does nothing and says so.
+    With `config`, the asset takes that run config (an event flow's event ids and the records they
+    name, R9's order id) and the body gets it as a third argument; a sensor's RunRequest keys it by
+    the asset's name. A flow that is switched off stays in the graph (lineage, description) and a
+    materialization of it does nothing and says so.
     """
     state = "" if enabled else f" Switched off (flows.{spec.flow}.enabled: false)."
-
-    @dg.asset(
+    decorate = dg.asset(
         name=spec.name, group_name=spec.group, kinds=set(spec.kinds), deps=list(spec.deps),
         pool=pool_for(spec.system), retry_policy=RETRY, description=spec.description + state,
         tags=flow_tags(spec.flow), metadata=mapping_metadata(*spec.specs) if spec.specs else None,
         required_resource_keys={"staging", *spec.resources},
     )  # fmt: skip
-    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+
+    def materialize(context: dg.AssetExecutionContext, *given: dg.Config) -> dg.MaterializeResult:
         if not enabled:
             context.log.warning("%s is switched off in so24.yaml; nothing done", spec.flow)
             return switched_off(spec.flow)
         run = RunContext.of(context.resources.staging.db_path, context.run.run_id, dry_run)
         with told_to_user():
-            runs = list(body(context, run))
+            runs = list(body(context, run, *given))
         for done in runs:
             dry = " (dry run)" if done.dry_run else ""
             context.log.info("%s%s: planned %s, done %s", done.flow, dry, done.planned(), done.counts())
         return dg.MaterializeResult(metadata=flow_metadata(runs))
 
-    return _asset
+    if config is None:
+
+        def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+            return materialize(context)
+
+        return decorate(_asset)
+
+    def _configured(context: dg.AssetExecutionContext, config) -> dg.MaterializeResult:  # noqa: ANN001
+        return materialize(context, config)
+
+    # Dagster reads the run config's schema from the parameter's annotation.
+    _configured.__annotations__["config"] = config
+    return decorate(_configured)
 
 
 def flow_checks(specs: Iterable[FlowAsset]) -> list[dg.AssetChecksDefinition]:

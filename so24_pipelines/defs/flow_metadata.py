@@ -62,7 +62,7 @@ def flow_metadata(runs: Sequence[FlowRun]) -> dict[str, Any]:
             if read.rejected:
                 meta[f"{prefix}_rejected"] = dg.MetadataValue.md(reasons_markdown(read.rejected))
         for name, note in run.notes.items():
-            meta[name] = dg.MetadataValue.md(note) if "\n" in note else note
+            meta[name] = dg.MetadataValue.md(note) if isinstance(note, str) and "\n" in note else note
     return meta
 
 

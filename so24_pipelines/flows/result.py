@@ -36,7 +36,7 @@ class FlowRun:
     plans: tuple[Plan, ...] = ()
     reports: tuple[LoadReport, ...] = ()
     reads: tuple[StagedRead, ...] = ()
-    notes: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str | int] = field(default_factory=dict)
 
     @property
     def plan_items(self) -> int:
@@ -67,7 +67,7 @@ class FlowRun:
             notes={**self.notes, **other.notes},
         )
 
-    def noting(self, **notes: str) -> FlowRun:
+    def noting(self, **notes: str | int) -> FlowRun:
         return FlowRun(self.flow, self.dry_run, self.plans, self.reports, self.reads, {**self.notes, **notes})
 
 

@@ -37,16 +37,16 @@ import dagster as dg
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
-from so24_pipelines.defs.cadence import cron_for
 from so24_pipelines.defs.flow_asset import (
     FLOW_TAG,
-    RETRY,
+    FlowAsset,
+    every,
     failed_records_check,
+    flow_asset,
     flow_tags,
-    pool_for,
     told_to_user,
 )
-from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, switched_off
+from so24_pipelines.defs.flow_metadata import flow_metadata
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
@@ -69,7 +69,7 @@ from so24_pipelines.webhooks.inbox import Event, Inbox
 
 GROUP = "rackbeat"
 SYSTEM = "rackbeat"
-KINDS = {"rackbeat", "duckdb"}
+KINDS = frozenset({"rackbeat", "duckdb"})
 EVENT_BATCH = 500
 STALE_EVENT_MINUTES = 10
 R5_ASSET = "rackbeat_shipped_to_so24"
@@ -161,46 +161,27 @@ def _mark(inbox: InboxResource, event_ids: list[str], dry_run: bool) -> int:
     return 0 if dry_run or not event_ids else inbox.open().mark_processed(event_ids)
 
 
-def _event_asset(spec: EventFlow, settings: Settings) -> dg.AssetsDefinition:
-    options = settings.flow(spec.flow)
-    enabled, dry_run = options.enabled, options.dry_run
-    state = "" if enabled else f" Switched off (flows.{spec.flow}.enabled: false)."
-    decorate = dg.asset(
-        name=spec.asset, group_name=GROUP, kinds=KINDS, deps=list(spec.deps), pool=pool_for(SYSTEM),
-        retry_policy=RETRY, description=spec.description + state, tags=flow_tags(spec.flow),
-        metadata=mapping_metadata(spec.spec), required_resource_keys={"staging", "rackbeat", "so24", "inbox"},
+def _event_asset(flow: EventFlow, settings: Settings) -> dg.AssetsDefinition:
+    """The flow's asset from the shared template, taking its events as run config."""
+    spec = FlowAsset(
+        name=flow.asset, flow=flow.flow, system=SYSTEM, group=GROUP, kinds=KINDS, description=flow.description,
+        deps=flow.deps, owns=(flow.flow,), specs=(flow.spec,), resources=("rackbeat", "so24", "inbox"),
     )  # fmt: skip
 
-    def materialize(context: dg.AssetExecutionContext, event_ids: list[str], numbers: list[Any]) -> dg.MaterializeResult:
-        if not enabled:
-            context.log.warning("%s is switched off in so24.yaml; nothing done", spec.flow)
-            return switched_off(spec.flow)
-        staging: StagingResource = context.resources.staging
+    def body(context: dg.AssetExecutionContext, run: RunContext, config: Any) -> list[FlowRun]:
+        numbers = list(config.product_numbers if flow.stock else config.order_numbers)
         rackbeat: RackbeatResource = context.resources.rackbeat
         so24: So24Resource = context.resources.so24
-        run = RunContext.of(staging.db_path, context.run.run_id, dry_run)
-        with told_to_user(), rackbeat.client() as rb, so24.client() as client:
-            done = spec.body(run, rb, client, _ready_ids(rb, dry_run), numbers)
-        marked = _mark(context.resources.inbox, event_ids, dry_run)
-        context.log.info(
-            "%s%s: planned %s, done %s; %d event(s) marked processed",
-            spec.flow, " (dry run)" if dry_run else "", done.planned(), done.counts(), marked,
-        )  # fmt: skip
-        return dg.MaterializeResult(metadata={**flow_metadata([done]), "events": len(event_ids)})
+        with rackbeat.client() as rb, so24.client() as client:
+            done = flow.body(run, rb, client, _ready_ids(rb, run.dry_run), numbers)
+        marked = _mark(context.resources.inbox, config.event_ids, run.dry_run)
+        return [done.noting(events=len(config.event_ids), events_marked=marked)]
 
-    if spec.stock:
-
-        @decorate
-        def _stock_asset(context: dg.AssetExecutionContext, config: StockEventsConfig) -> dg.MaterializeResult:
-            return materialize(context, config.event_ids, list(config.product_numbers))
-
-        return _stock_asset
-
-    @decorate
-    def _order_asset(context: dg.AssetExecutionContext, config: OrderEventsConfig) -> dg.MaterializeResult:
-        return materialize(context, config.event_ids, list(config.order_numbers))
-
-    return _order_asset
+    options = settings.flow(flow.flow)
+    return flow_asset(
+        spec, body, enabled=options.enabled, dry_run=options.dry_run,
+        config=StockEventsConfig if flow.stock else OrderEventsConfig,
+    )  # fmt: skip
 
 
 def _job(spec: EventFlow, description: str) -> Any:
@@ -402,12 +383,7 @@ def build_rackbeat_events_definitions(settings: Settings) -> dg.Definitions:
         register_webhooks_op()
 
     any_event_flow = any(settings.flow(f).enabled for f in FLOWS)
-    sweep_schedule = dg.ScheduleDefinition(
-        name="rackbeat_order_events_retry_schedule",
-        job=sweep_job,
-        cron_schedule=cron_for(15),
-        default_status=dg.DefaultScheduleStatus.RUNNING if any_event_flow else dg.DefaultScheduleStatus.STOPPED,
-    )
+    sweep_schedule = every("rackbeat_order_events_retry_schedule", sweep_job, 15, running=any_event_flow)
     return dg.Definitions(
         assets=[_event_asset(flow, settings) for flow in FLOWS.values()],
         asset_checks=[failed_records_check(flow.asset, (flow.flow,)) for flow in FLOWS.values()],

@@ -17,10 +17,9 @@ prerequisite fails the run once with what to create. A flow's `dry_run` setting 
 
 import dagster as dg
 
-from so24_pipelines.defs.cadence import cron_for
 from so24_pipelines.defs.flow_asset import (
-    FLOW_TAG,
     FlowAsset,
+    every,
     failed_records_check,
     flow_asset,
     flow_tags,
@@ -116,18 +115,13 @@ def build_rackbeat_orders_definitions(settings: Settings) -> dg.Definitions:
         description="R4: read changed 24SO orders, then send those that reached the configured status to Rackbeat.",
         tags=flow_tags("R4"),
     )
-    orders_schedule = dg.ScheduleDefinition(
-        name="rackbeat_orders_schedule",
-        job=orders_job,
-        cron_schedule=cron_for(r4.cadence_minutes),
-        default_status=dg.DefaultScheduleStatus.RUNNING if r4.enabled else dg.DefaultScheduleStatus.STOPPED,
-    )
+    orders_schedule = every("rackbeat_orders_schedule", orders_job, r4.cadence_minutes, running=r4.enabled)
 
     @dg.job(
         name="rackbeat_fetch_order",
         description="R9: fetch one 24SO order into Rackbeat now, whatever its status (run config: order_id). "
         "Running it twice gives one order.",
-        tags={FLOW_TAG: "R9"},
+        tags=flow_tags("R9"),
     )
     def fetch_job() -> None:
         _fetch_op(settings)()
