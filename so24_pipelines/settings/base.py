@@ -11,12 +11,32 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class _Model(BaseModel):
     # hide_input_in_errors: pydantic's own error text must never echo a value that could be a secret.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _switches_are_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        """A switch takes YAML's true/false only. Pydantic's lax mode would read the text 'yes',
+        'on' or '1' as true, so `enabled: 'off '` with a stray space, or a quoted 'no', could switch
+        a flow on without anyone noticing; a quoted value is refused with the key named."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(value, bool):
+            given = {str: "text", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+            raise ValueError(f"must be a valid boolean: true or false (unquoted YAML), not {given}")
+        return value
 
 
 def _unique(values: list[Any]) -> list[Any]:

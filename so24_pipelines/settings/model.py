@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import (
     Field,
     ModelWrapValidatorHandler,
+    StrictBool,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -66,7 +67,7 @@ STAGING_FILE_NAME = "so24_staging.duckdb"
 _CONNECTED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
     "so24_connected_systems", default=frozenset()
 )
-_BOOL = TypeAdapter(bool)
+_BOOL = TypeAdapter(StrictBool)
 
 _fail = messages.fail
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from so24_pipelines.webhooks.app import DEFAULT_MAX_BODY_BYTES, build_receiver
+from so24_pipelines.webhooks.app import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, build_receiver
 from so24_pipelines.webhooks.inbox import Inbox, default_inbox_path
 from so24_pipelines.webhooks.tokens import tokens_from_env
 
@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--inbox", default=None, help="SQLite inbox file (default: $DAGSTER_HOME/so24_inbox.sqlite)"
     )
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    parser.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT_SECONDS,
+                        help="seconds a sender may take to deliver its whole body (default %(default)s)")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
 
@@ -33,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     inbox = Inbox(args.inbox or default_inbox_path())
-    app = build_receiver(inbox, tokens_from_env(), max_body_bytes=args.max_body_bytes)
+    app = build_receiver(
+        inbox, tokens_from_env(), max_body_bytes=args.max_body_bytes, body_timeout_seconds=args.body_timeout
+    )
     logging.getLogger(__name__).info("webhook inbox at %s", inbox.path)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 

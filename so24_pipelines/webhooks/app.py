@@ -3,7 +3,8 @@
 The order of checks is deliberate. The source and token are checked before a byte of body is
 read, so an unauthenticated client cannot make us buffer anything. The size cap is enforced from
 Content-Length up front and again while streaming (chunked bodies declare no length), so an
-oversized body is refused without reading it all. Only then is the body parsed and stored.
+oversized body is refused without reading it all, and a body that stalls halfway is refused
+(408) after `body_timeout_seconds`. Only then is the body parsed and stored.
 
 No downstream work happens in the request: senders time out and retry (Rackbeat counts
 `failures_since_last_success` and may disable a webhook), so the answer must not depend on 24SO.
@@ -13,6 +14,7 @@ than to forget the event.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -34,6 +36,9 @@ from so24_pipelines.webhooks.tokens import SharedTokens
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# A sender that stops halfway through its body would otherwise hold a connection (and a worker's
+# memory) for as long as the socket stays open; real webhook bodies arrive in milliseconds.
+DEFAULT_BODY_TIMEOUT_SECONDS = 10.0
 RETRY_AFTER_SECONDS = 5
 
 
@@ -67,6 +72,7 @@ def build_receiver(
     tokens: Mapping[str, str],
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     sources: Mapping[str, WebhookSource] = SOURCES,
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS,
 ) -> Starlette:
     """The receiver app. `tokens` is {source: shared token}, usually `tokens_from_env()`.
 
@@ -79,6 +85,8 @@ def build_receiver(
         raise ValueError(f"tokens given for unknown webhook sources {unknown}; known: {sorted(sources)}")
     if max_body_bytes <= 0:
         raise ValueError("max_body_bytes must be positive")
+    if body_timeout_seconds <= 0:
+        raise ValueError("body_timeout_seconds must be positive")
     shared = SharedTokens(tokens)
     for name in sorted(set(sources) - shared.configured()):
         log.warning(
@@ -110,7 +118,11 @@ def build_receiver(
             return _error(400, "invalid Content-Length")
         if declared is not None and declared > max_body_bytes:
             return _error(413, f"body larger than {max_body_bytes} bytes")
-        body = await _read_capped(request, max_body_bytes)
+        try:
+            body = await asyncio.wait_for(_read_capped(request, max_body_bytes), body_timeout_seconds)
+        except TimeoutError:
+            log.warning("webhook %s: body not complete within %.0f s; refused", name, body_timeout_seconds)
+            return _error(408, f"body not received within {body_timeout_seconds:g} s")
         if body is None:
             return _error(413, f"body larger than {max_body_bytes} bytes")
 

@@ -48,11 +48,11 @@ class Receiver:
 
 
 @contextmanager
-def _serve(inbox: Inbox, tokens: dict[str, str]) -> Iterator[Receiver]:
+def _serve(inbox: Inbox, tokens: dict[str, str], body_timeout: float = 10.0) -> Iterator[Receiver]:
     port = free_port()
     # log_config=None: records propagate to the root logger, where caplog can check them for secrets
     config = uvicorn.Config(
-        build_receiver(inbox, tokens, max_body_bytes=CAP),
+        build_receiver(inbox, tokens, max_body_bytes=CAP, body_timeout_seconds=body_timeout),
         host="127.0.0.1",
         port=port,
         log_config=None,
@@ -391,3 +391,20 @@ def test_module_entry_point_serves_a_real_inbox(tmp_path: Path) -> None:
     output = log_path.read_text()
     assert "ongoing" in output  # warned that the unconfigured source refuses posts
     assert TOKEN not in output
+
+
+def test_a_body_that_stalls_halfway_is_refused_after_the_body_timeout(tmp_path: Path) -> None:
+    """A sender that declares 200 bytes and sends 20 gets 408 once the timeout passes; nothing stored."""
+    with _serve(Inbox(tmp_path / "inbox.sqlite"), {"rackbeat": TOKEN}, body_timeout=1.0) as r:
+        head = (
+            f"POST /webhooks/rackbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nRackbeat-Webhook-Token: {TOKEN}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", r.port), timeout=15) as sock:
+            started = time.monotonic()
+            sock.sendall(head.encode() + b'{"key": 1001, "ev')
+            answer = sock.recv(4096).decode(errors="replace")
+            waited = time.monotonic() - started
+        assert answer.startswith("HTTP/1.1 408"), answer
+        assert 0.9 <= waited < 10
+        assert r.inbox.pending() == []

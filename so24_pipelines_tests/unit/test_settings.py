@@ -468,3 +468,21 @@ def test_credentials_in_a_url_are_refused_without_echoing_them(tmp_path: Path) -
 )
 def test_malformed_files(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in str(problems_of(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "given"),
+    [
+        ("rackbeat:\n  enabled: 'yes'\n", "rackbeat.enabled", "text"),
+        ("flows:\n  E1:\n    dry_run: 1\n", "flows.E1.dry_run", "a number"),
+        ("flows:\n  E1:\n    enabled: 'false'\n", "flows.E1.enabled", "text"),
+    ],
+)
+def test_a_switch_takes_only_true_or_false(tmp_path: Path, text: str, key: str, given: str) -> None:
+    message = str(problems_of(tmp_path, text))
+    assert key in message and f"must be a valid boolean: true or false (unquoted YAML), not {given}" in message
+
+
+def test_unquoted_yaml_booleans_still_switch(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "rackbeat:\n  enabled: yes\n"), env={})
+    assert settings.rackbeat.enabled is True
