@@ -38,3 +38,14 @@ def test_a_bad_setting_fails_validate_with_the_key_named(tmp_path):
     result = _validate(tmp_path, "so24:\n  batch_size: 5000\n")
     assert result.returncode != 0
     assert "so24.batch_size" in result.stdout + result.stderr
+
+
+def test_validate_runs_in_the_project_root_with_nothing_set() -> None:
+    """The first command a Dagster user types: no DAGSTER_HOME, no SO24_* env, in the repo root."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SO24_", "DAGSTER_"))}
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
