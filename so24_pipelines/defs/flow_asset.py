@@ -14,7 +14,15 @@
   one API are bounded together (`dagster instance concurrency set rackbeat_api 1`).
 - `told_to_user`: a setting or prerequisite problem (ConfigError, AuthError) fails the step once
   with its own message; retrying it would only repeat the message.
-- `failed_records_check`: the asset check that shows what of a flow waits in the failed records.
+- `failed_records_check`: the asset check `no_failed_records`: while a record of the flow waits
+  in the failed records it fails with ERROR severity, the records and the target's reasons in its
+  metadata, so a run whose load failed records is not a clean success. The asset jobs select it
+  with the asset (a check runs after its asset in the same run); a run that leaves it out (the
+  one-step event jobs R5/R6/R8, kept to one step for latency) gets the same evaluation from the
+  asset step itself (`failed_records_evaluation`), and so does the event sweep.
+- `run_alive(instance)`: what the loader asks before taking over a claim of another run: a run
+  the instance reports finished, failed or canceled, or does not know, is over, so the records a
+  crashed run held resume on the next tick instead of after the 30-minute claim TTL.
 - `every(...)`: a schedule on a cadence in minutes, running by default when its flow is on.
 """
 
@@ -31,9 +39,10 @@ from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, r
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.result import FlowRun
-from so24_pipelines.sync.failures import failed_records
+from so24_pipelines.sync.failures import failed_record_keys, failed_records
 
 FLOW_TAG = "so24/flow"
+CHECK = "no_failed_records"
 RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
@@ -54,24 +63,73 @@ def told_to_user() -> Iterator[None]:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
+def run_alive(instance: dg.DagsterInstance) -> Callable[[str], bool]:
+    """run id -> whether the instance says that run may still be writing (not finished, and known).
+
+    A run id the instance does not know (deleted, or written by a test or script) is over too: in
+    a deployment every load runs in a Dagster run of this instance.
+    """
+
+    def alive(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id)
+        return run is not None and not run.is_finished
+
+    return alive
+
+
+def run_context(context: dg.OpExecutionContext | dg.AssetExecutionContext, db_path: Any, dry_run: bool = False) -> RunContext:
+    """The flow's RunContext in a Dagster step: this run's id, and the instance to ask whether other runs live."""
+    return RunContext.of(db_path, context.run.run_id, dry_run, alive=run_alive(context.instance))
+
+
+def _failed_records_result(db_path: Any, flows: Sequence[str]) -> tuple[bool, dict[str, Any], str | None]:
+    rows = failed_records(db_path, flows)
+    count = sum(len(failed_record_keys(db_path, flow)) for flow in flows) if rows else 0
+    listed = [(f"{flow} {key} ({attempts}x)", reason) for flow, key, reason, attempts in rows]
+    metadata = {"failed_records": count, "records": dg.MetadataValue.md(reasons_markdown(listed))}
+    if not rows:
+        return True, metadata, None
+    flow, key, reason, _ = rows[0]
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return False, metadata, f"{count} record(s) failed and wait for a retry; {flow} {key}: {reason[:300]}{more}"
+
+
+def failed_records_evaluation(db_path: Any, asset: str, flows: Sequence[str]) -> dg.AssetCheckEvaluation:
+    """The `no_failed_records` verdict of `asset`, for a step that reports it itself (see module doc)."""
+    passed, metadata, description = _failed_records_result(db_path, flows)
+    return dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(asset), check_name=CHECK, passed=passed, metadata=metadata,
+        severity=dg.AssetCheckSeverity.ERROR, description=description,
+    )  # fmt: skip
+
+
 def failed_records_check(asset: str, flows: Sequence[str]) -> dg.AssetChecksDefinition:
-    """WARN while a record of `flows` waits in the failed records (each tick retries it)."""
+    """ERROR while a record of `flows` waits in the failed records (each tick retries it)."""
     owned = tuple(flows)
 
     @dg.asset_check(
-        asset=asset, name="no_failed_records",
+        asset=asset, name=CHECK,
         description=f"No record of {', '.join(owned)} is waiting in the failed records (they retry each tick).",
     )  # fmt: skip
     def _check(staging: StagingResource) -> dg.AssetCheckResult:
-        rows = failed_records(staging.db_path, owned)
-        listed = [(f"{flow} {key} ({attempts}x)", reason) for flow, key, reason, attempts in rows]
+        passed, metadata, description = _failed_records_result(staging.db_path, owned)
         return dg.AssetCheckResult(
-            passed=not rows,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"failed_records": len(rows), "records": dg.MetadataValue.md(reasons_markdown(listed))},
+            passed=passed, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata, description=description
         )
 
     return _check
+
+
+def _check_runs_too(context: dg.AssetExecutionContext, asset: str) -> bool:
+    """Whether this run also executes the asset's `no_failed_records` check (as a step after the asset)."""
+    key = dg.AssetCheckKey(dg.AssetKey(asset), CHECK)
+    selected = context.run.asset_check_selection
+    if selected is not None:
+        return key in selected
+    try:
+        return key in context.job_def.asset_layer.asset_graph.asset_check_keys
+    except Exception:  # noqa: BLE001 - cannot tell: report the check from the step, a second verdict is harmless
+        return False
 
 
 FlowBody = Callable[..., Sequence[FlowRun]]
@@ -118,27 +176,35 @@ def flow_asset(
         required_resource_keys={"staging", *spec.resources},
     )  # fmt: skip
 
-    def materialize(context: dg.AssetExecutionContext, *given: dg.Config) -> dg.MaterializeResult:
+    def outcome(context: dg.AssetExecutionContext, given: tuple[dg.Config, ...]) -> dg.MaterializeResult:
         if not enabled:
             context.log.warning("%s is switched off in so24.yaml; nothing done", spec.flow)
             return switched_off(spec.flow)
-        run = RunContext.of(context.resources.staging.db_path, context.run.run_id, dry_run)
+        run = run_context(context, context.resources.staging.db_path, dry_run)
         with told_to_user():
             runs = list(body(context, run, *given))
         for done in runs:
             dry = " (dry run)" if done.dry_run else ""
             context.log.info("%s%s: planned %s, done %s", done.flow, dry, done.planned(), done.counts())
+            if done.failures():
+                context.log.warning("%s: %d record(s) failed: %s", done.flow, len(done.failures()), done.failures()[0][1])
         return dg.MaterializeResult(metadata=flow_metadata(runs))
+
+    def materialize(context: dg.AssetExecutionContext, *given: dg.Config) -> Iterator[dg.MaterializeResult]:
+        yield outcome(context, given)
+        # After the materialization, so the verdict is about it; only when no check step follows.
+        if spec.owns and not _check_runs_too(context, spec.name):
+            context.log_event(failed_records_evaluation(context.resources.staging.db_path, spec.name, spec.owns))
 
     if config is None:
 
-        def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-            return materialize(context)
+        def _asset(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+            yield from materialize(context)
 
         return decorate(_asset)
 
-    def _configured(context: dg.AssetExecutionContext, config) -> dg.MaterializeResult:  # noqa: ANN001
-        return materialize(context, config)
+    def _configured(context: dg.AssetExecutionContext, config) -> Iterator[dg.MaterializeResult]:  # noqa: ANN001
+        yield from materialize(context, config)
 
     # Dagster reads the run config's schema from the parameter's annotation.
     _configured.__annotations__["config"] = config

@@ -1,12 +1,14 @@
 """The one vocabulary every flow asset reports in the Dagster UI.
 
 - `flows`, `dry_run`; what was done: `created`, `updated`, `unchanged`, `skipped`, `failed`,
-  `resolved` (always there, 0 when nothing was loaded); what was planned: `planned_<action>` for
+  `resolved` (always there, 0 when nothing was loaded, also on a switched-off flow's
+  materialization); what was planned: `planned_<action>` for
   every plan action; `dagster/row_count` (records planned);
 - `preview`: the plan as markdown, on every run and not only on dry runs: it is the plan the
   loader executed, skips first with their reasons, so "why was order 123 not sent?" is answered
   on the asset's page. On a dry run the counts of writes stay zero and the preview is the answer;
-- `failures`: records whose write failed, with reasons (they retry on later ticks);
+- `failures`: records whose write failed in this run, with the target's own reasons (they retry
+  on later ticks; the asset's `no_failed_records` check fails while any waits);
 - per staged read `<read>_received`, `<read>_changed`, `<read>_cursor` and `<read>_rejected`;
 - notes a flow adds under their own names: `idle` (why nothing was loaded: a direction, a
   switch), `in_sync_pairs`, a readiness report.
@@ -77,5 +79,6 @@ def switched_off(flow: str) -> dg.MaterializeResult:
         metadata={
             "switched_off": True,
             "note": f"{flow} is switched off (flows.{flow}.enabled: false in so24.yaml); nothing was read or written",
+            **flow_metadata([FlowRun(flow=flow, dry_run=False)]),
         }
     )

@@ -17,25 +17,32 @@ says why (the loader clears a failure on a mapping skip).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
 from so24_pipelines.flows.result import FlowRun, StagedRead
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL, MappedRecord, Target, failed_record_keys, load
+from so24_pipelines.sync.executor import RunAlive
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """One step's run: the staging file, the Dagster run id, and dry run (plan and preview only)."""
+    """One step's run: the staging file, the Dagster run id, and dry run (plan and preview only).
+
+    `alive(run_id)` says whether another run may still be writing (the Dagster layer asks its
+    instance): the loader takes over a claim of a run that is over at once, so the records of a
+    crashed run resume on the next tick. Without it (tests, scripts) only the claim TTL frees them.
+    """
 
     db_path: Path
     run_id: str
     dry_run: bool = False
+    alive: RunAlive | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, db_path: str | Path, run_id: str, dry_run: bool = False) -> RunContext:
-        return cls(Path(db_path), run_id, dry_run)
+    def of(cls, db_path: str | Path, run_id: str, dry_run: bool = False, *, alive: RunAlive | None = None) -> RunContext:
+        return cls(Path(db_path), run_id, dry_run, alive)
 
     def previewing(self, dry_run: bool) -> RunContext:
         """The same run with the dry-run switch of one flow (each flow has its own in so24.yaml)."""
@@ -66,6 +73,6 @@ class RunContext:
         plan, report = load(
             self.db_path, flow, records, target,
             run_id=self.run_id, dry_run=self.dry_run, max_workers=max_workers,
-            claim_ttl=claim_ttl, source_system=source_system,
+            claim_ttl=claim_ttl, source_system=source_system, run_alive=self.alive,
         )  # fmt: skip
         return FlowRun(flow=flow, dry_run=self.dry_run, plans=(plan,), reports=(report,), reads=tuple(reads))

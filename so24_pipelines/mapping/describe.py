@@ -12,6 +12,8 @@ from so24_pipelines.mapping.spec import Condition, FieldRule, Param, Spec
 def _row(rule: FieldRule, prefix: str = "") -> str:
     how = ", ".join(str(t) for t in rule.transforms)
     flags = ["required"] if rule.required else []
+    if rule.create_only:
+        flags.append("create only")
     if rule.not_sent:
         flags.append(f"not sent: {rule.not_sent}")
     if rule.note:

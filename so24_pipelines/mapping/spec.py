@@ -132,6 +132,7 @@ class FieldRule:
     missing_refs: tuple[ColumnRef, ...] = ()
     not_sent: str | None = None
     note: str | None = None
+    create_only: bool = False
 
     @property
     def target(self) -> str:
@@ -193,6 +194,21 @@ class Spec:
     fields: tuple[FieldRule, ...]
     lists: tuple[ListSpec, ...] = field(default_factory=tuple)
     description: str = ""
+
+    @property
+    def owned_fields(self) -> tuple[str, ...]:
+        """The target fields this spec writes (dotted paths; a list is owned whole): the fields it owns.
+
+        A target sends only these and never clears or replaces another field of the record; where
+        the target system replaces a whole structure (24SO addresses), the target merges these into
+        the record as it reads it. `not_sent` rows are documentation and own nothing.
+        """
+        return tuple(r.target for r in self.fields if r.not_sent is None) + tuple(lst.target for lst in self.lists)
+
+    @property
+    def create_only_fields(self) -> tuple[str, ...]:
+        """Owned fields sent only when the target record is created (`create_only: true`), never on update."""
+        return tuple(r.target for r in self.fields if r.create_only and r.not_sent is None)
 
     @property
     def filters(self) -> tuple[Condition, ...]:
@@ -369,7 +385,8 @@ class _Parser:
 
     def field_rule(self, raw: Any, where: str, aliases: set[str]) -> FieldRule:
         row = self.mapping(raw, where, required={"to"},
-                           allowed={"to", "from", "const", "transform", "required", "missing", "not_sent", "note"})
+                           allowed={"to", "from", "const", "transform", "required", "missing", "not_sent", "note",
+                                    "create_only"})
         to = row["to"]
         if not isinstance(to, str) or not _TARGET.match(to):
             raise self.fail(where, f"to: {to!r} is not a target field (dotted names for nested objects)")
@@ -396,6 +413,8 @@ class _Parser:
             not_sent = self.text(not_sent, f"{place}.not_sent")
             if row.get("required"):
                 raise self.fail(place, "a field that is not sent cannot be required")
+            if row.get("create_only"):
+                raise self.fail(place, "a field that is not sent cannot be create_only")
         missing = None if row.get("missing") is None else self.text(row["missing"], f"{place}.missing")
         return FieldRule(
             to=tuple(to.split(".")),
@@ -409,6 +428,7 @@ class _Parser:
             missing_refs=self.template_refs(missing, f"{place}.missing", aliases),
             not_sent=not_sent,
             note=None if row.get("note") is None else self.text(row["note"], f"{place}.note"),
+            create_only=self.flag(row.get("create_only", False), f"{place}.create_only"),
         )
 
     def switch(self, raw: dict[str, Any], where: str, aliases: set[str]) -> Switch:

@@ -1,10 +1,12 @@
 """JSON records to staging rows: one converter for every REST system, driven by `Column.path`.
 
 Rackbeat and Ongoing records (dicts, as their APIs answer) become the text columns that
-`staging.upsert` takes. DuckDB then casts the text to the column types in one vectorised step and
-names, per record, a value that does not cast or a required value that is missing (the same
-checks and reasons as for 24SO). What cannot wait for SQL happens here: walking the path, time
-zones, custom fields, links that are not ones.
+`staging.upsert` takes. Each value is checked here by the rules every staged value obeys
+(`staging/values.py`, the same checks and reasons as the upsert's SQL for 24SO), so a record is
+rejected before anything is written, and a record with a child list (an invoice and its lines)
+is rejected whole when one line does not fit. DuckDB then casts the text in one vectorised step.
+What cannot wait for SQL happens here too: walking the path, time zones, custom fields, links
+that are not ones.
 
 Path grammar (`Column.path`):
 - nested objects, `a.b.c`: dots walk into nested objects. A missing key, or something that is not
@@ -21,8 +23,8 @@ Path grammar (`Column.path`):
   resolves them (`custom_fields={NAME: id}`); a field the account lacks (id None) gives NULL.
 
 Value rules, in the order applied:
-- missing values: NULL. Whether NULL is allowed is the upsert's check: an optional column stays
-  NULL, a required one rejects the record ("missing required field x").
+- missing values: NULL. An optional column stays NULL, a required one rejects the record
+  ("missing required field x"); blank and .NET "unset" values count as missing (values.py).
 - no objects: an object or a list where a value belongs rejects the record
   ("x is an object, not a VARCHAR"); it is never stored as its Python text.
 - timestamps: a TIMESTAMP column takes ISO 8601 text (a date alone, `T` or a space, fractions,
@@ -35,28 +37,37 @@ Value rules, in the order applied:
 - digits-only links (`digits_only`, Ongoing's `so24_product_id` / `so24_order_id`): the value
   is kept only when it is digits below 2**53, i.e. an id the hub can have made from a 24SO id;
   anything else is NULL, not an error: that record is just not linked.
-- numbers and decimals: JSON numbers go as Python writes them (`12.5`, `3`); the upsert's cast
-  rounds to the column's scale and rejects text that is no number
-  ("x=12,5 is not a valid DECIMAL(18,4)"), as it does for every system.
+- numbers and decimals: exact or rejected, never rounded (values.py): a JSON integer goes as
+  written; a JSON float is a double, read to its 15 significant digits in plain notation (`12.5`,
+  `1e-05` -> `0.00001`, `0.30000000000000004` -> `0.3`). A value the column cannot hold exactly
+  rejects the record ("x=1.5 is not a whole number (INTEGER would round it)", "x=0.00001 has more
+  than 4 decimals (DECIMAL(18,4) would round it)", "x=12,5 is not a valid DECIMAL(18,4)").
 
 A record rejected here is left out of the columns and listed in `rejected` as
-(key, "<table>: <reason>"), the upsert's form, keyed by the text of the table's last key column.
+(key, "<table>: <reason>"), the upsert's form, keyed by the text of the table's last key column
+(a record without one by `values.no_key_text`: a digest of the record, one name per record).
 A record with a child table (an invoice and its lines) is one record: a line that does not convert
-rejects the invoice, with the line table's name in the reason.
+rejects the invoice, with the line table's name in the reason. `upsert_converted_family` stages
+such records with their lines in one step (staging.upsert.upsert_family).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
+from so24_pipelines.staging import values
 from so24_pipelines.staging.tables import Column, StagingTable
-from so24_pipelines.staging.upsert import UpsertResult, upsert
+from so24_pipelines.staging.upsert import UpsertResult, upsert, upsert_family
 
 Columns = dict[str, list[str | None]]
 CustomFields = Mapping[str, int | None]
@@ -179,7 +190,14 @@ def parse_timestamp(text: str) -> datetime:
     return parsed
 
 
-def _text(column: Column, value: Any, rules: _Rules) -> str | None:
+def _number_text(column: Column, value: float) -> str:
+    """A JSON float as the number it stands for: 15 significant digits, plain notation."""
+    if not math.isfinite(value):
+        raise _Reject(f"{column.name}={value} is not a valid {column.sql_type}")
+    return format(Decimal(format(value, ".15g")), "f")
+
+
+def _raw_text(column: Column, value: Any, rules: _Rules) -> str | None:
     """One value as staging text, by the value rules of the module docstring (in that order)."""
     if value is None:
         return None
@@ -195,12 +213,24 @@ def _text(column: Column, value: Any, rules: _Rules) -> str | None:
             raise _Reject(f"{column.name}={value} is not a valid TIMESTAMP") from None
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
+    if isinstance(value, float) and values.is_number(column.sql_type):
+        text = _number_text(column, value)
+    else:
+        text = str(value)
     if rules.trim_text:
         text = text.strip()
     if column.name in rules.digits_only:
         digits = text.strip()
         return digits if digits.isdigit() and int(digits) < MAX_LINK_ID else None
+    return text
+
+
+def _text(column: Column, value: Any, rules: _Rules) -> str | None:
+    """The value's staging text once it fits the column (values.py), else _Reject with the reason."""
+    text = _raw_text(column, value, rules)
+    problem = values.problem(column, values.clean(column, text))
+    if problem is not None:
+        raise _Reject(problem)
     return text
 
 
@@ -283,16 +313,17 @@ def convert(
     rows: list[list[str | None]] = []
     child_rows: list[list[str | None]] = []
     rejected: list[tuple[str, str]] = []
+    seen: Counter[str] = Counter()
     for record in records:
         try:
             row = [_text(column, _lookup(record, path, rules), rules) for column, path in plan]
         except _Reject as exc:
-            rejected.append((_key_text(record, plan[key_index], rules), f"{table.name}: {exc}"))
+            rejected.append((_key_text(record, plan[key_index], rules, seen), f"{table.name}: {exc}"))
             continue
         try:
             lines = _child_rows(record, kids, rules) if kids is not None else []
         except _Reject as exc:
-            rejected.append((str(row[key_index]), str(exc)))
+            rejected.append((_key_text(record, plan[key_index], rules, seen), str(exc)))
             continue
         rows.append(row)
         child_rows.extend(lines)
@@ -301,13 +332,18 @@ def convert(
     return Converted(columns, children, rejected)
 
 
-def _key_text(record: Any, key: tuple[Column, _Path], rules: _Rules) -> str:
+def _key_text(record: Any, key: tuple[Column, _Path], rules: _Rules, seen: Counter[str]) -> str:
+    """A rejected record's name: its key as text, or a digest of the record when it has none."""
     column, path = key
     value = _lookup(record, path, rules)
     try:
-        return str(_text(column, value, rules))
+        text = values.clean(column, _raw_text(column, value, rules))
     except _Reject:
-        return str(value)
+        text = None if value is None else str(value)
+    if text is None:
+        content = json.dumps(record, sort_keys=True, default=str) if isinstance(record, Mapping) else repr(record)
+        return values.no_key_text(column.name, [content], seen)
+    return text
 
 
 def _transpose(names: list[str], rows: list[list[str | None]]) -> Columns:
@@ -325,3 +361,24 @@ def upsert_converted(
     result.received += len(converted.rejected)
     result.rejected[:0] = converted.rejected
     return result
+
+
+def upsert_converted_family(
+    con: duckdb.DuckDBPyConnection,
+    table: StagingTable,
+    child: StagingTable,
+    converted: Converted,
+    identity: str,
+) -> tuple[UpsertResult, UpsertResult]:
+    """Upsert records with their child rows (`convert(..., child=child)`): staging.upsert_family.
+
+    A record staged is staged with all its rows; one rejected here or by the upsert changes
+    nothing staged. The parent result also counts and names the records that did not convert.
+    """
+    if len(converted):
+        head, lines = upsert_family(con, table, converted.columns, child, converted.children or {}, identity)
+    else:
+        head, lines = UpsertResult(), UpsertResult()
+    head.received += len(converted.rejected)
+    head.rejected[:0] = converted.rejected
+    return head, lines

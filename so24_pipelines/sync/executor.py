@@ -8,9 +8,12 @@ separate processes):
    run: a create gets a 'pending_create' row *with its business key* before anything is sent, so
    if the process dies after the target accepted the create but before step 3, the next run finds
    the row and resolves it (look up by business key, then update or create) instead of creating
-   a second record. A row claimed by another run that is still within `claim_ttl` is left alone
-   (skipped with the reason): that is the double-click / overlapping-run guard. A row claimed by
-   this same run id (a retried step) or by a run whose claim expired is taken over.
+   a second record. A row claimed by another run is left alone (skipped with the reason) while
+   that run may still be writing it: the double-click / overlapping-run guard. It is taken over
+   when the claim is this same run's (a retried step), when the claiming run is over (`run_alive`
+   says so: the Dagster layer asks its instance, so a crashed run's records resume on the next
+   tick), or when the claim is older than `claim_ttl` (the fallback when nobody can tell, e.g.
+   tests and scripts that pass no `run_alive`, or a run Dagster still shows as started).
 2. Send (no connection open), at most `max_workers` calls in flight. RecordRejected and
    TransientError fail the record only; AuthError, ConfigError or any unexpected error stops the
    load: the calls already running finish, nothing new starts.
@@ -18,15 +21,21 @@ separate processes):
    If the load was stopped, the outcomes so far are recorded first, records that were never sent
    are marked failed (so failed_keys brings them back), and then the error is raised.
 
-`claim_ttl` must exceed the time one batch can take to send. A crashed run's claims therefore
-block other runs for up to `claim_ttl`; the Dagster layer may pass a zero TTL where it knows no
-other run of the flow is live (e.g. runs of the flow serialised by a concurrency pool of 1).
+A failed create is told apart by the target's answer. A refusal (RecordRejected, a 429, any other
+answer that is not transient) means the target made nothing: the failure keeps the target's own
+words and the 'pending_create' row goes, so the retry is a create, not a resolve, and nobody calls
+it unconfirmed. A TransientError (5xx, dropped connection, cut body, timeout) leaves the outcome
+unknown: the row stays and the retry resolves it by business key first, naming the run that sent
+it. A retried create still looks its business key up before creating, because a create made of
+several calls may have made the record before one of them was refused.
+
+`claim_ttl` must exceed the time one batch can take to send.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,10 +44,17 @@ from typing import Literal
 
 import duckdb
 
-from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError, RecordRejected
+from so24_pipelines.connectors.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    RateLimited,
+    RecordRejected,
+    TransientError,
+)
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync.hashing import canonical_json
-from so24_pipelines.sync.planner import Plan, PlannedItem
+from so24_pipelines.sync.planner import Plan, PlannedItem, run_name
 from so24_pipelines.sync.records import MappedRecord, Target, upserts_by_key
 from so24_pipelines.sync.report import LoadReport, Outcome, ReportBuilder
 from so24_pipelines.sync.schema import ensure_sync_schema, utcnow
@@ -53,6 +69,9 @@ from so24_pipelines.sync.store import (
 
 DEFAULT_CLAIM_TTL = timedelta(minutes=30)
 MAX_REASON_CHARS = 2000
+
+RunAlive = Callable[[str], bool]
+"""run id -> whether that run may still be writing (not finished, failed or canceled, and known)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +95,13 @@ def execute(
     max_workers: int = 4,
     batch_size: int = 100,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
+    run_alive: RunAlive | None = None,
 ) -> LoadReport:
-    """Carry out a plan against a target and record every outcome. A dry run touches nothing."""
+    """Carry out a plan against a target and record every outcome. A dry run touches nothing.
+
+    `run_alive` tells whether the run holding a claim may still be writing; without it a claim
+    held by another run is only taken over once it is older than `claim_ttl`.
+    """
     _check(plan, target, run_id=run_id, max_workers=max_workers, batch_size=batch_size, claim_ttl=claim_ttl)
     if dry_run:
         return LoadReport(run_id=run_id, dry_run=True)
@@ -94,7 +118,7 @@ def execute(
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"loader-{plan.flow}") as pool:
         for batch in _batches(writes, batch_size):
             with transaction(db_path) as con:
-                sends, refused = _claim(con, ctx, batch, claim_ttl, plan.upserts_by_key)
+                sends, refused = _claim(con, ctx, batch, claim_ttl, plan.upserts_by_key, _Liveness(run_alive))
                 record_outcomes(con, ctx, refused, utcnow())
             builder.add(refused)
             outcomes, stop = _send_all(pool, target, sends)
@@ -161,10 +185,31 @@ def _batches(items: Sequence[PlannedItem], size: int) -> Iterator[Sequence[Plann
         yield items[start : start + size]
 
 
-def _claimable(row: IdMapRow, run_id: str, now: datetime, ttl: timedelta) -> bool:
+class _Liveness:
+    """Whether the runs holding claims are over, asked at most once per run id and batch."""
+
+    def __init__(self, run_alive: RunAlive | None) -> None:
+        self.known = run_alive is not None
+        self._run_alive = run_alive
+        self._over: dict[str, bool] = {}
+
+    def over(self, run_id: str) -> bool:
+        if self._run_alive is None:
+            return False
+        if run_id not in self._over:
+            try:
+                self._over[run_id] = not self._run_alive(run_id)
+            except Exception:  # noqa: BLE001 - cannot tell: the run may be writing; the TTL still applies
+                self._over[run_id] = False
+        return self._over[run_id]
+
+
+def _claimable(row: IdMapRow, run_id: str, now: datetime, ttl: timedelta, liveness: _Liveness) -> bool:
     if row.claimed_run is None or row.claimed_run == run_id:
         return True
-    return row.claimed_at is None or row.claimed_at <= now - ttl
+    if row.claimed_at is None or row.claimed_at <= now - ttl:
+        return True
+    return liveness.over(row.claimed_run)
 
 
 def _claim(
@@ -173,6 +218,7 @@ def _claim(
     batch: Sequence[PlannedItem],
     ttl: timedelta,
     upserts: bool,
+    liveness: _Liveness,
 ) -> tuple[list[_Send], list[Outcome]]:
     """Re-check each planned write against the id map and take it for this run (see module doc)."""
     now = utcnow()
@@ -193,13 +239,14 @@ def _claim(
             fresh.append((record.source_key, record.business_key))
             sends.append(_Send(item, "create"))
             continue
-        if not _claimable(row, ctx.run_id, now, ttl):
+        if not _claimable(row, ctx.run_id, now, ttl, liveness):
             since = row.claimed_at.isoformat(sep=" ", timespec="seconds") if row.claimed_at else "unknown"
+            until = "that run has ended" if liveness.known else "that run records it"
             refused.append(
                 _refusal(
                     item,
                     f"run {row.claimed_run} is writing this record (claimed {since} UTC); "
-                    "retried once that run records it or its claim expires",
+                    f"retried once {until} or its claim expires",
                 )
             )
             continue
@@ -215,7 +262,8 @@ def _claim(
                 )
                 continue
             claimed.append(record.source_key)
-            sends.append(_Send(item, "resolve", lookup_keys=lookups, origin_run=row.claimed_run))
+            origin = row.claimed_run or item.origin_run
+            sends.append(_Send(item, "resolve", lookup_keys=lookups, origin_run=origin))
             continue
         if item.action != "update":
             refused.append(
@@ -295,7 +343,7 @@ def _send_one(target: Target, send: _Send) -> Outcome:
     record = send.item.record
     try:
         if send.action == "create":
-            return _success(send, "create", _key(target.create(record)))
+            return _create(target, send, record)
         if send.action == "update":
             if send.target_key is None:
                 raise RuntimeError(f"update of {record.source_key!r} planned without a target key")
@@ -308,34 +356,69 @@ def _send_one(target: Target, send: _Send) -> Outcome:
         return _failure(send, _reason(exc))
 
 
+def _create(target: Target, send: _Send, record: MappedRecord) -> Outcome:
+    """A create; after a failed attempt the business key is looked up first (it may have made the record)."""
+    if not (send.item.after_failure and record.business_key):
+        return _create_once(target, send, record)
+    after = send.item.reason or "an earlier attempt failed"
+    return _find_or_create(
+        target, send, record, (record.business_key,),
+        found=lambda key: f"{after}; the failed attempt had made it: found by business key {key!r}; updated",
+    )  # fmt: skip
+
+
 def _resolve(target: Target, send: _Send, record: MappedRecord) -> Outcome:
-    origin = send.origin_run or "unknown"
-    for business_key in send.lookup_keys:
-        found = target.find_by_business_key(business_key)
-        if found is None:
+    origin = run_name(send.origin_run)
+    looked = ", ".join(repr(k) for k in send.lookup_keys) or "(upsert target, no lookup)"
+    return _find_or_create(
+        target, send, record, send.lookup_keys,
+        found=lambda key: f"unconfirmed create from {origin} found by business key {key!r}; updated",
+        created=f"unconfirmed create from {origin} not found by {looked}; created",
+    )  # fmt: skip
+
+
+def _find_or_create(
+    target: Target,
+    send: _Send,
+    record: MappedRecord,
+    lookup_keys: Sequence[str],
+    *,
+    found: Callable[[str], str],
+    created: str | None = None,
+) -> Outcome:
+    for business_key in lookup_keys:
+        hit = target.find_by_business_key(business_key)
+        if hit is None:
             continue
-        found = _key(found)
+        target_key = _key(hit)
         try:
-            target.update(found, record)
+            target.update(target_key, record)
         except (AuthError, ConfigError):
             raise
         except ConnectorError as exc:
             return _failure(
                 send,
                 f"found by business key {business_key!r} but update failed: {_reason(exc)}",
-                target_key=found,
+                target_key=target_key,
             )
-        return _success(
-            send,
-            "resolved",
-            found,
-            reason=f"unconfirmed create from run {origin} found by business key {business_key!r}; updated",
-        )
-    looked = ", ".join(repr(k) for k in send.lookup_keys) or "(upsert target, no lookup)"
-    key = _key(target.create(record))
-    return _success(
-        send, "create", key, reason=f"unconfirmed create from run {origin} not found by {looked}; created"
-    )
+        return _success(send, "resolved", target_key, reason=found(business_key))
+    return _create_once(target, send, record, reason=created)
+
+
+def _create_once(target: Target, send: _Send, record: MappedRecord, reason: str | None = None) -> Outcome:
+    """One call to `create`. A refusal says the target made nothing (see module doc); its words are the reason."""
+    try:
+        answer = target.create(record)
+    except (AuthError, ConfigError):
+        raise
+    except ConnectorError as exc:
+        return _failure(send, _reason(exc), refused=_refused(exc))
+    return _success(send, "create", _key(answer), reason)
+
+
+def _refused(exc: ConnectorError) -> bool:
+    """The target answered with a refusal, so a create made nothing; a TransientError leaves it unknown."""
+    return isinstance(exc, RateLimited) or not isinstance(exc, TransientError)
 
 
 def _success(
@@ -353,7 +436,9 @@ def _success(
     )
 
 
-def _failure(send: _Send, reason: str, *, target_key: str | None = None, never_sent: bool = False) -> Outcome:
+def _failure(
+    send: _Send, reason: str, *, target_key: str | None = None, never_sent: bool = False, refused: bool = False
+) -> Outcome:
     record = send.item.record
     return Outcome(
         record.source_key,
@@ -364,6 +449,7 @@ def _failure(send: _Send, reason: str, *, target_key: str | None = None, never_s
         payload_json=canonical_json(record.payload),
         source_version=record.source_version,
         never_sent=never_sent,
+        refused=refused,
     )
 
 

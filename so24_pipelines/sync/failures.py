@@ -10,6 +10,8 @@ read-only); writers run in the caller's transaction.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -48,22 +50,40 @@ def failed_records(db_path: str | Path, flows: Sequence[str], *, limit: int = 50
     return [(flow, key, reason, int(attempts)) for flow, key, reason, attempts in rows]
 
 
+def _distinct_keys(rejected: Iterable[tuple[str | None, str]]) -> list[tuple[str, str]]:
+    """Rejects with a key each: one without (None, "None", blank) is named by its reason, numbered.
+
+    Staging names a record without an id by a digest of its content (staging/values.py); this is
+    the fallback for a caller that passes none, so two such records never share one row.
+    """
+    out: list[tuple[str, str]] = []
+    seen: Counter[str] = Counter()
+    for key, reason in rejected:
+        if key is None or str(key).strip() in ("", "None"):
+            digest = hashlib.sha1(reason.encode()).hexdigest()[:12]
+            seen[digest] += 1
+            key = f"(no id) {digest}" + (f"-{seen[digest]}" if seen[digest] > 1 else "")
+        out.append((str(key), reason))
+    return out
+
+
 def record_rejects(
     con: duckdb.DuckDBPyConnection,
     flow: str,
     identity: str,
-    rejected: Iterable[tuple[str, str]],
+    rejected: Iterable[tuple[str | None, str]],
     stored_keys: Iterable[str],
     run_id: str = "extract",
 ) -> None:
     """Keep records a read could not stage (key, reason), and clear those that staged this time.
 
-    Keys are "<identity>:<record key>". A reject seen again counts one more attempt; a record
-    that stores fine on a later run leaves the list. Runs in the caller's transaction, beside the
-    rows it describes.
+    Keys are "<identity>:<record key>", one row per rejected record: a record without a key has a
+    name of its own (never "<identity>:None" shared by all of them). A reject seen again counts one
+    more attempt; a record that stores fine on a later run leaves the list. Runs in the caller's
+    transaction, beside the rows it describes.
     """
     now = utcnow()
-    for key, reason in rejected:
+    for key, reason in _distinct_keys(rejected):
         con.execute(
             "INSERT INTO sync.failed_records (flow, source_key, reason, attempts, first_failed_at, last_failed_at, last_run_id) "
             "VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (flow, source_key) DO UPDATE SET "

@@ -71,3 +71,28 @@ def source_keys_of(con: duckdb.DuckDBPyConnection, flow: str) -> list[str]:
     """Every source key the flow has in its id map (synced or pending), sorted."""
     rows = con.execute("SELECT source_key FROM sync.id_map WHERE flow = ? ORDER BY source_key", [flow]).fetchall()
     return [row[0] for row in rows]
+
+
+def known_source_keys(con: duckdb.DuckDBPyConnection, flow: str, source_keys: Iterable[str]) -> set[str]:
+    """Which of `source_keys` the flow has in its id map (synced or pending): records it wrote.
+
+    E.g. R8 asks which 24SO products R1/R3 made (or adopted) in Rackbeat, O5 which O1 made in the WMS.
+    """
+    keys = sorted({str(k) for k in source_keys})
+    if not keys:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT source_key FROM sync.id_map WHERE flow = ? AND list_contains(?::VARCHAR[], source_key)",
+        [flow, keys],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def confirmed_pairs(con: duckdb.DuckDBPyConnection, flow: str) -> list[tuple[str, str]]:
+    """(source key, target key) of every record the flow has confirmed in its target, by source key."""
+    rows = con.execute(
+        "SELECT source_key, target_key FROM sync.id_map WHERE flow = ? AND status = 'synced' "
+        "AND target_key IS NOT NULL ORDER BY source_key",
+        [flow],
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]

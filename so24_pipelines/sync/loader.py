@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from so24_pipelines.sync.executor import DEFAULT_CLAIM_TTL, execute
+from so24_pipelines.sync.executor import DEFAULT_CLAIM_TTL, RunAlive, execute
 from so24_pipelines.sync.planner import Plan, plan
 from so24_pipelines.sync.records import MappedRecord, Target, upserts_by_key
 from so24_pipelines.sync.report import LoadReport
@@ -28,6 +28,7 @@ def load(
     batch_size: int = 100,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
     source_system: str | None = None,
+    run_alive: RunAlive | None = None,
 ) -> tuple[Plan, LoadReport]:
     """Diff `records` against what `target` last confirmed and write the difference.
 
@@ -35,7 +36,8 @@ def load(
     announced in sync.id_map before they are sent and resolved by business key afterwards. With
     dry_run the plan is returned and nothing is written anywhere (neither target nor sync.*).
     AuthError/ConfigError from the target stop the load after recording what was done, and are
-    re-raised with a note of the counts.
+    re-raised with a note of the counts. `run_alive(run_id)` says whether a run holding a claim
+    may still be writing; a claim of a run that is over is taken at once, else after `claim_ttl`.
     """
     the_plan = plan(
         db_path,
@@ -55,5 +57,6 @@ def load(
         max_workers=max_workers,
         batch_size=batch_size,
         claim_ttl=claim_ttl,
+        run_alive=run_alive,
     )
     return the_plan, report

@@ -12,8 +12,13 @@ Actions:
 - unchanged: same hash; nothing is sent (a rerun after success writes nothing).
 - skip: the mapping said why (skip_reason), or the loader found a reason (duplicate source key,
   business key already taken, payload not serialisable, no business key).
-- resolve: an earlier create was sent but never confirmed (status 'pending_create'): execute
-  looks the record up by business key before creating anything.
+- resolve: an earlier create was sent but its answer never came (status 'pending_create': the
+  run died, or the answer was lost in transit): execute looks the record up by business key
+  before creating anything. The reason names the run that sent it.
+
+A create the target refused (its answer was a refusal: 422, 429, ...) leaves no 'pending_create'
+row (the target made nothing), only its failure: the retry is planned as a create whose reason
+is the target's own answer, and execute still looks the business key up before creating again.
 """
 
 from __future__ import annotations
@@ -44,13 +49,20 @@ WRITE_ACTIONS: frozenset[str] = frozenset({"create", "update", "resolve"})
 
 @dataclass(frozen=True)
 class PlannedItem:
-    """One record's planned action. target_key is known for update/unchanged (and resolve, if any)."""
+    """One record's planned action. target_key is known for update/unchanged (and resolve, if any).
+
+    origin_run: for a resolve, the run that sent the unconfirmed create (None when unknown).
+    after_failure: the record's last attempt failed (sync.failed_records); a create is then
+    preceded by a look-up of the business key, in case the failed attempt made the record.
+    """
 
     action: PlanAction
     record: MappedRecord
     payload_hash: str | None = None
     target_key: str | None = None
     reason: str | None = None
+    origin_run: str | None = None
+    after_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,7 +233,7 @@ def _decide(
                     record, f"business key {record.business_key!r} already belongs to source key {owner!r}"
                 )
             taken[record.business_key] = record.source_key
-        return PlannedItem("create", record, digest, reason=retry)
+        return PlannedItem("create", record, digest, reason=retry, after_failure=failure is not None)
     if (row.target_system, row.target_entity) != (target_system, target_entity):
         return _skip(
             record,
@@ -230,10 +242,14 @@ def _decide(
         )
     if row.status == "pending_create" or row.target_key is None:
         lookup = row.business_key or "(none)"
-        why = f"a create sent in run {row.claimed_run or 'unknown'} was never confirmed; look up business key {lookup} first"
+        # A crashed run still holds its claim; a create whose answer was lost released it and
+        # left its failure, which names the run.
+        origin = row.claimed_run or (failure.last_run_id if failure else None)
+        why = f"a create sent in {run_name(origin)} was never confirmed; look up business key {lookup} first"
         return PlannedItem(
-            "resolve", record, digest, row.target_key, reason=why if retry is None else f"{why}; {retry}"
-        )
+            "resolve", record, digest, row.target_key, reason=why if retry is None else f"{why}; {retry}",
+            origin_run=origin, after_failure=failure is not None,
+        )  # fmt: skip
     if row.last_hash == digest:
         return PlannedItem("unchanged", record, digest, row.target_key)
     if retry is not None:
@@ -243,6 +259,11 @@ def _decide(
     else:
         why = "payload changed since last sent"
     return PlannedItem("update", record, digest, row.target_key, reason=why)
+
+
+def run_name(run_id: str | None) -> str:
+    """'run <id>' for reasons, or 'an earlier run' when no run id is known (rows from before run ids were kept)."""
+    return f"run {run_id}" if run_id else "an earlier run"
 
 
 def _skip(record: MappedRecord, reason: str) -> PlannedItem:

@@ -32,6 +32,9 @@ class Outcome:
         about the record itself, so it must not clear an earlier failure.
     never_sent: the load stopped before this record's send started; a pending_create row made
         for it in this run can be dropped because nothing can have reached the target.
+    refused: the target answered the create with a refusal (RecordRejected, 429, another 4xx):
+        it made nothing, so the pending_create row goes and the failure keeps the target's words;
+        the retry is a create again, not the resolve of a create whose answer was lost.
     """
 
     source_key: str
@@ -44,6 +47,7 @@ class Outcome:
     source_version: str | None = None
     keeps_failure: bool = False
     never_sent: bool = False
+    refused: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class FailureRow:
     source_key: str
     reason: str
     attempts: int
+    last_run_id: str | None = None
 
 
 @contextmanager
@@ -97,7 +98,7 @@ def read_failures(
     with _frame(con, _KEYS_VIEW, {"source_key": source_keys}):
         rows = con.execute(
             """
-            SELECT f.source_key, f.reason, f.attempts
+            SELECT f.source_key, f.reason, f.attempts, f.last_run_id
             FROM sync.failed_records AS f
             JOIN (SELECT DISTINCT CAST(source_key AS VARCHAR) AS source_key FROM _sync_keys) AS k
               ON f.source_key = k.source_key
@@ -187,8 +188,10 @@ def record_outcomes(
     - create/resolved: id_map upserted to 'synced' with the confirmed target key and hash;
     - update: id_map gets the confirmed hash;
     - fail: this run's claim is released; a resolve that found the target record but failed to
-      update it keeps the key (status 'synced', hash NULL, so the next plan updates it); the
-      failure is upserted with attempts + 1;
+      update it keeps the key (status 'synced', hash NULL, so the next plan updates it); a create
+      the target refused (or one never sent) drops this run's 'pending_create' row, since nothing
+      was made, while a create whose answer was lost keeps it to be resolved; the failure is
+      upserted with attempts + 1 and the target's words;
     - every success (and every mapping skip) clears the record's failure;
     - every outcome becomes one sync_log row.
     """
@@ -205,6 +208,7 @@ def record_outcomes(
         "source_version": [o.source_version for o in outcomes],
         "clears_failure": [o.action != "fail" and not o.keeps_failure for o in outcomes],
         "never_sent": [o.never_sent for o in outcomes],
+        "refused": [o.refused for o in outcomes],
     }
     with _frame(con, _OUTCOMES_VIEW, columns):
         con.execute(
@@ -215,7 +219,8 @@ def record_outcomes(
                    CAST(reason AS VARCHAR) AS reason, CAST(payload_hash AS VARCHAR) AS payload_hash,
                    CAST(payload_json AS VARCHAR) AS payload_json,
                    CAST(source_version AS VARCHAR) AS source_version,
-                   CAST(clears_failure AS BOOLEAN) AS clears_failure, CAST(never_sent AS BOOLEAN) AS never_sent
+                   CAST(clears_failure AS BOOLEAN) AS clears_failure,
+                   (CAST(never_sent AS BOOLEAN) OR CAST(refused AS BOOLEAN)) AS nothing_made
             FROM _sync_outcomes
             """
         )
@@ -269,7 +274,7 @@ def _apply_batch(con: duckdb.DuckDBPyConnection, ctx: LoadContext, now: datetime
         """
         DELETE FROM sync.id_map
         WHERE flow = ? AND status = 'pending_create' AND claimed_run = ?
-          AND source_key IN (SELECT source_key FROM _sync_batch WHERE never_sent)
+          AND source_key IN (SELECT source_key FROM _sync_batch WHERE action = 'fail' AND nothing_made)
         """,
         [ctx.flow, ctx.run_id],
     )

@@ -179,3 +179,60 @@ def wait_for_deliveries(sandbox: SandboxProcess, count: int, timeout: float = 20
 def so24_company(sandbox: SandboxProcess, company_id: int) -> dict[str, Any]:
     props = {"string": ["Id", "Name", "Type"]}
     return so24(sandbox).call("CompanyService", "GetCompanies", searchParams={"CompanyId": company_id}, returnProperties=props)[0]
+
+
+# ---- whole-system dumps (safety tests) --------------------------------------------------------
+
+SO24_REGISTERS = ("companies", "products")
+RACKBEAT_REGISTERS = ("customers", "suppliers", "products")
+
+
+def so24_dump(sandbox: SandboxProcess) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every 24SO company and product as the control API holds it: {entity: {Id: record}}."""
+    return {
+        entity: {str(r["Id"]): r for r in sandbox.control("GET", f"24so/{entity}").json()} for entity in SO24_REGISTERS
+    }
+
+
+def rackbeat_dump(sandbox: SandboxProcess) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every Rackbeat customer, supplier and product with its custom-field values: {table: {number: record}}."""
+    return {
+        table: {str(r["number"]): r for r in sandbox.control("GET", f"rackbeat/{table}").json()[table]}
+        for table in RACKBEAT_REGISTERS
+    }
+
+
+def changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    """key -> the top-level fields that differ ({"<added>"} / {"<removed>"} for whole records)."""
+    out: dict[str, set[str]] = {}
+    for key in before.keys() | after.keys():
+        if key not in before:
+            out[key] = {"<added>"}
+        elif key not in after:
+            out[key] = {"<removed>"}
+        else:
+            old, new = before[key], after[key]
+            differ = {f for f in old.keys() | new.keys() if old.get(f) != new.get(f)}
+            if differ:
+                out[key] = differ
+    return out
+
+
+def system_changes(before: dict[str, dict[str, dict[str, Any]]], after: dict[str, dict[str, dict[str, Any]]]
+                   ) -> dict[str, dict[str, set[str]]]:  # fmt: skip
+    """Per register, what changed between two dumps of one system; registers without changes left out."""
+    found = {name: changes(before[name], after[name]) for name in before}
+    return {name: diff for name, diff in found.items() if diff}
+
+
+def delete_seeded_parties(client: RackbeatClient) -> None:
+    """Remove the customers and suppliers a user made in Rackbeat before the hub (so every one left is the hub's)."""
+    for customer in list(client.iter_customers()):
+        client.delete(f"customers/{int(customer['number'])}")
+    for supplier in list(client.iter_suppliers()):
+        client.delete(f"suppliers/{int(supplier['number'])}")
+
+
+def failure_reasons(db: Path, flow: str) -> dict[str, str]:
+    """source key -> reason of the records the loader holds as failed for `flow`."""
+    return dict(rows(db, "SELECT source_key, reason FROM sync.failed_records WHERE flow = ?", [flow]))

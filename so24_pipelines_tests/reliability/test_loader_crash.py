@@ -4,7 +4,8 @@ A child process loads 30 records into a target that keeps its records in SQLite 
 the process) and SIGKILLs its own process right after committing the 15th create: no finally
 blocks, no flush, a DuckDB file with a half-written WAL. Fresh processes then rerun the load.
 Every record must end up in the target exactly once, with the unconfirmed creates resolved by
-business key rather than sent again.
+business key rather than sent again; and when the next run is told that the crashed run is over
+(what the Dagster layer asks its instance), it resumes the crashed run's records at once.
 
 Run as `python -m so24_pipelines_tests.reliability.test_loader_crash CHILD ...` it is the child.
 """
@@ -90,8 +91,11 @@ def records() -> list[MappedRecord]:
     ]
 
 
-def child_main(db: str, target_db: str, run_id: str, kill_after: int, claim_ttl_seconds: float) -> None:
+def child_main(
+    db: str, target_db: str, run_id: str, kill_after: int, claim_ttl_seconds: float, over: str = ""
+) -> None:
     target = SqliteTarget(Path(target_db), kill_after_creates=kill_after or None)
+    ended = set(filter(None, over.split(",")))
     _, report = load(
         db,
         FLOW,
@@ -101,12 +105,13 @@ def child_main(db: str, target_db: str, run_id: str, kill_after: int, claim_ttl_
         max_workers=4,
         batch_size=BATCH,
         claim_ttl=timedelta(seconds=claim_ttl_seconds),
+        run_alive=(lambda claimed_by: claimed_by not in ended) if ended else None,
     )
     print(json.dumps(report.counts()))
 
 
 def run_child(
-    tmp_path: Path, run_id: str, *, kill_after: int = 0, claim_ttl_seconds: float = 1800
+    tmp_path: Path, run_id: str, *, kill_after: int = 0, claim_ttl_seconds: float = 1800, over: str = ""
 ) -> subprocess.CompletedProcess[str]:
     args = [
         str(tmp_path / "staging.duckdb"),
@@ -114,6 +119,7 @@ def run_child(
         run_id,
         str(kill_after),
         str(claim_ttl_seconds),
+        over,
     ]
     return subprocess.run(
         [sys.executable, "-m", "so24_pipelines_tests.reliability.test_loader_crash", "CHILD", *args],
@@ -174,6 +180,25 @@ def test_sigkill_between_create_and_record_never_duplicates(tmp_path: Path) -> N
     assert len(target_rows(tmp_path)) == RECORDS
 
 
+def test_sigkill_then_the_next_run_resumes_at_once_once_the_crashed_run_is_over(tmp_path: Path) -> None:
+    crashed = run_child(tmp_path, "run-1", kill_after=KILL_AFTER_CREATES)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    landed = target_rows(tmp_path)
+    synced = sync_rows(tmp_path, "SELECT count(*) FROM sync.id_map WHERE status = 'synced'")[0][0]
+    assert len(landed) > synced
+
+    # The claims are seconds old (TTL 30 minutes), but run-1 is over: the next tick takes them.
+    resumed = run_child(tmp_path, "run-2", over="run-1")
+    assert resumed.returncode == 0, resumed.stderr
+    counts = json.loads(resumed.stdout)
+    assert counts["resolved"] == len(landed) - synced > 0
+    assert counts["skipped"] == 0 and counts["failed"] == 0
+    assert target_rows(tmp_path) == sorted((f"P{i}", 1) for i in range(1, RECORDS + 1))
+    assert failed_keys(tmp_path / "staging.duckdb", FLOW) == []
+    reasons = sync_rows(tmp_path, "SELECT DISTINCT reason FROM sync.sync_log WHERE run_id = 'run-2' AND action = 'resolved'")
+    assert reasons and all("unconfirmed create from run run-1 found by business key" in r for (r,) in reasons)
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["CHILD"]:
-    db_arg, target_arg, run_arg, kill_arg, ttl_arg = sys.argv[2:7]
-    child_main(db_arg, target_arg, run_arg, int(kill_arg), float(ttl_arg))
+    db_arg, target_arg, run_arg, kill_arg, ttl_arg, over_arg = sys.argv[2:8]
+    child_main(db_arg, target_arg, run_arg, int(kill_arg), float(ttl_arg), over_arg)

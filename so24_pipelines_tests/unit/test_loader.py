@@ -406,3 +406,86 @@ def _now() -> datetime:
 
 def _old() -> datetime:
     return utcnow() - timedelta(hours=2)
+
+
+def test_claim_of_a_run_that_is_over_is_taken_at_once_and_a_live_ones_left(db: Path) -> None:
+    """After a crash: the run that claimed the record is over (run_alive says so), no TTL to wait out."""
+    target = FakeTarget()
+    target.create(MappedRecord("1", {"number": "P1"}, business_key="P1"))  # A's create has landed
+    with transaction(db) as con:
+        ensure_sync_schema(con)
+        insert_pending_creates(
+            con, LoadContext(FLOW, "run-A", None, "rackbeat", "products"), [("1", "P1")], _now()
+        )
+    asked: list[str] = []
+
+    def still_running(run_id: str) -> bool:
+        asked.append(run_id)
+        return True
+
+    _, waiting = load(db, FLOW, products(1), target, run_id="run-B", run_alive=still_running)
+    assert waiting.skipped == 1 and asked == ["run-A"]
+    assert "run run-A is writing this record" in report_reason(db, "run-B")
+    assert "retried once that run has ended" in report_reason(db, "run-B")
+
+    _, resumed = load(db, FLOW, products(1), target, run_id="run-C", run_alive=lambda run_id: False)
+    assert (resumed.resolved, resumed.created, resumed.skipped) == (1, 0, 0)
+    assert "unconfirmed create from run run-A found by business key 'P1'" in report_reason(db, "run-C")
+    assert len(target.records) == 1
+    assert query(db, "SELECT status, claimed_run FROM sync.id_map") == [("synced", None)]
+
+
+def test_a_liveness_question_that_fails_leaves_the_claim_to_the_ttl(db: Path) -> None:
+    target = FakeTarget()
+    with transaction(db) as con:
+        ensure_sync_schema(con)
+        insert_pending_creates(
+            con, LoadContext(FLOW, "run-A", None, "rackbeat", "products"), [("1", "P1")], _now()
+        )
+
+    def broken(run_id: str) -> bool:
+        raise OSError("instance storage unavailable")
+
+    _, report = load(db, FLOW, products(1), target, run_id="run-B", run_alive=broken)
+    assert report.skipped == 1 and target.calls == []
+    _, report = load(db, FLOW, products(1), target, run_id="run-C", run_alive=broken, claim_ttl=timedelta(0))
+    assert report.created == 1 and len(target.records) == 1
+
+
+def test_a_lost_answer_names_its_run_and_a_refusal_is_retried_as_a_create(db: Path) -> None:
+    target = FakeTarget()
+    target.errors["1"] = TransientError("HTTP 502: Bad Gateway", call="POST /products")
+    target.errors["2"] = RecordRejected("price must be positive", call="POST /products")
+    load(db, FLOW, products(2), target, run_id="run-1")
+    assert query(db, "SELECT source_key FROM sync.id_map WHERE status = 'pending_create'") == [("1",)]
+
+    target.errors.clear()
+    the_plan, report = load(db, FLOW, products(2), target, run_id="run-2")
+    reasons = {item.record.source_key: (item.action, item.reason) for item in the_plan.items}
+    assert reasons["1"][0] == "resolve" and "a create sent in run run-1 was never confirmed" in str(reasons["1"][1])
+    assert reasons["2"] == ("create", "retry 2 after: RecordRejected: POST /products: price must be positive")
+    assert report.created == 2 and len(target.records) == 2
+    assert "unconfirmed create from run run-1 not found by 'P1'; created" in report_reason(db, "run-2")
+    assert "unknown" not in report_reason(db, "run-2")
+
+
+def test_a_refused_create_that_had_made_the_record_is_found_not_made_twice(db: Path) -> None:
+    """A create of several calls: the first made the record, a later one was refused."""
+
+    class HalfRefusing(FakeTarget):
+        refusing = True
+
+        def create(self, record: MappedRecord) -> str:
+            key = super().create(record)
+            if self.refusing:
+                raise RecordRejected("custom field value refused", call="PUT /products/P1/fields")
+            return key
+
+    target = HalfRefusing()
+    _, first = load(db, FLOW, products(1), target, run_id="run-1")
+    assert first.failed == 1 and len(target.records) == 1
+
+    target.refusing = False
+    _, second = load(db, FLOW, products(1), target, run_id="run-2")
+    assert (second.resolved, second.created) == (1, 0) and len(target.records) == 1
+    assert "the failed attempt had made it: found by business key 'P1'" in report_reason(db, "run-2")

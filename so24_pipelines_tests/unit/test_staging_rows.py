@@ -9,7 +9,7 @@ import pytest
 
 from so24_pipelines.flows.ongoing.tables import ARTICLES, DIGITS_ONLY, TRIM_TEXT
 from so24_pipelines.flows.rackbeat.tables import INVOICE_LINES, INVOICES, PRODUCTS
-from so24_pipelines.staging.rows import convert, parse_path, upsert_converted
+from so24_pipelines.staging.rows import convert, parse_path, upsert_converted, upsert_converted_family
 from so24_pipelines.staging.schema import table_ddl
 from so24_pipelines.staging.tables import Column, StagingTable
 
@@ -109,18 +109,37 @@ def test_an_object_where_a_value_belongs_is_rejected_not_stored_as_text():
     assert converted.rejected == [("P-1", "rackbeat_products: barcode is an object, not a VARCHAR")]
 
 
-def test_decimals_are_cast_by_the_upsert_and_text_that_is_no_number_is_rejected_with_its_reason():
+def test_decimals_are_staged_exactly_and_a_value_that_would_change_is_rejected_with_its_reason():
     result, rows = _staged(
         THINGS,
         [
             {"number": 1, "name": "a", "price": 12.5},
             {"number": 2, "name": "b", "price": "3.14159"},
             {"number": 3, "name": "c", "price": "12,5"},
+            {"number": 4, "name": "d", "price": "2.50000"},
+            {"number": 5, "name": "e", "price": 1e-05},
+            {"number": 6, "name": "f", "price": 0.1 + 0.2},
         ],
     )
-    assert [(n, p) for n, _, p, _ in rows] == [(1, Decimal("12.5000")), (2, Decimal("3.1416"))]
-    assert result.rejected == [("3", "test_things: price=12,5 is not a valid DECIMAL(18,4)")]
-    assert (result.received, result.inserted) == (3, 2)
+    assert [(n, p) for n, _, p, _ in rows] == [(1, Decimal("12.5")), (4, Decimal("2.5")), (6, Decimal("0.3"))]
+    assert result.rejected == [
+        ("2", "test_things: price=3.14159 has more than 4 decimals (DECIMAL(18,4) would round it)"),
+        ("3", "test_things: price=12,5 is not a valid DECIMAL(18,4)"),
+        ("5", "test_things: price=0.00001 has more than 4 decimals (DECIMAL(18,4) would round it)"),
+    ]
+    assert (result.received, result.inserted) == (6, 3)
+
+
+def test_an_integer_column_takes_whole_numbers_only():
+    converted = convert(THINGS, [
+        {"number": "1.5", "name": "a"}, {"number": 2.0, "name": "b"}, {"number": "3.000", "name": "c"},
+        {"number": 2**31, "name": "d"},
+    ])  # fmt: skip
+    assert converted.columns["number"] == ["2", "3.000"]
+    assert converted.rejected == [
+        ("1.5", "test_things: number=1.5 is not a whole number (INTEGER would round it)"),
+        ("2147483648", "test_things: number=2147483648 is out of range for INTEGER"),
+    ]
 
 
 def test_missing_optional_is_null_and_missing_required_rejects_the_record():
@@ -134,8 +153,8 @@ def test_missing_optional_is_null_and_missing_required_rejects_the_record():
     )
     assert rows == [(1, "a", None, None)]
     assert result.rejected == [
-        ("3", "test_things: seen_at=never is not a valid TIMESTAMP"),
         ("2", "test_things: missing required field name"),
+        ("3", "test_things: seen_at=never is not a valid TIMESTAMP"),
     ]
     assert result.received == 3
 
@@ -194,3 +213,41 @@ def test_paths_that_are_not_well_formed_are_refused():
         parse_path("a..b")
     with pytest.raises(ValueError):
         convert(StagingTable("x", "x", ("a",), (Column("a", "lines[].id", "INTEGER"),)), [])
+
+
+def _invoice_tables(con):
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(table_ddl(INVOICES))
+    con.execute(table_ddl(INVOICE_LINES))
+
+
+def test_a_line_that_does_not_fit_rejects_its_invoice_and_the_staged_version_stays():
+    invoice = {"number": 55, "customer_id": 10, "lines": [{"id": 1, "quantity": 2}, {"id": 2, "quantity": 3}]}
+    con = duckdb.connect()
+    _invoice_tables(con)
+    upsert_converted_family(con, INVOICES, INVOICE_LINES, convert(INVOICES, [invoice], child=INVOICE_LINES), IDENTITY)
+    before = con.execute("SELECT * FROM staging.rackbeat_invoice_lines ORDER BY ALL").fetchall()
+    changed = {**invoice, "heading": "new", "lines": [{"id": 1, "quantity": 777}, {"id": 2, "quantity": 1.5e-05}]}
+    converted = convert(INVOICES, [changed], child=INVOICE_LINES)
+    assert converted.rejected == [("55", "rackbeat_invoice_lines: line 2: quantity=0.000015 has more than 4 "
+                                         "decimals (DECIMAL(18,4) would round it)")]  # fmt: skip
+    head, lines = upsert_converted_family(con, INVOICES, INVOICE_LINES, converted, IDENTITY)
+    assert con.execute("SELECT * FROM staging.rackbeat_invoice_lines ORDER BY ALL").fetchall() == before
+    assert con.execute("SELECT heading FROM staging.rackbeat_invoices").fetchall() == [(None,)]
+    assert (head.received, len(head.rejected), lines.inserted, lines.deleted) == (1, 1, 0, 0)
+
+
+def test_a_line_missing_a_required_value_rejects_its_invoice_before_anything_is_written():
+    invoice = {"number": 56, "customer_id": 10, "lines": [{"id": 1, "quantity": 2}, {"quantity": 3}]}
+    converted = convert(INVOICES, [invoice], child=INVOICE_LINES)
+    assert converted.rejected == [("56", "rackbeat_invoice_lines: line 2: missing required field line_id")]
+    assert len(converted) == 0 and converted.children["line_id"] == []
+
+
+def test_records_without_a_key_are_named_each_by_their_content():
+    records = [{"name": "a"}, {"name": "b"}, {"name": "a"}, {"number": "", "name": "c"}]
+    converted = convert(THINGS, records)
+    keys = [k for k, _ in converted.rejected]
+    assert len(set(keys)) == 4 and all(k.startswith("(no number) ") for k in keys)
+    assert keys[2] == f"{keys[0]}-2"
+    assert [k for k, _ in convert(THINGS, records).rejected] == keys

@@ -1,9 +1,11 @@
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from so24_pipelines.flows.so24.tables import ORDER_ROWS, ORDERS, PRODUCTS, ensure_schema
 from so24_pipelines.staging.db import transaction
-from so24_pipelines.staging.upsert import upsert
-from so24_pipelines.sync.watermarks import read_watermark, with_overlap, write_watermark
+from so24_pipelines.staging.upsert import upsert, upsert_family
+from so24_pipelines.sync.state import set_state
+from so24_pipelines.sync.watermarks import mark_for_read, read_watermark, with_overlap, write_watermark
 
 
 def _products(**overrides):
@@ -88,3 +90,115 @@ def test_watermark_never_rewinds_and_overlap_cuts_to_the_minute(tmp_path):
         mark = read_watermark(con, "k")
     assert mark == datetime(2026, 3, 1, 10, 15, 42)
     assert with_overlap(mark, 2) == datetime(2026, 3, 1, 10, 13)
+
+
+# --- staging integrity (issue 8.4) ---------------------------------------------------------------
+
+ORDER = {"order_id": ["10"], "customer_id": ["1"], "order_status": ["Confirmed"]}
+ORDER_LINES = {"order_id": ["10", "10"], "row_id": ["1", "2"], "product_id": ["5", "6"], "quantity": ["8", "2"]}
+
+
+def _snapshot(con):
+    return (
+        con.execute("SELECT * FROM staging.so24_orders ORDER BY ALL").fetchall(),
+        con.execute("SELECT * FROM staging.so24_order_rows ORDER BY ALL").fetchall(),
+    )
+
+
+def test_a_rejected_row_rejects_its_order_and_the_staged_version_stays(tmp_path):
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        upsert_family(con, ORDERS, ORDER, ORDER_ROWS, ORDER_LINES, "i")
+        before = _snapshot(con)
+        lines = {**ORDER_LINES, "quantity": ["777", "1E+30"]}
+        head, rows = upsert_family(con, ORDERS, {**ORDER, "order_status": ["Pack"]}, ORDER_ROWS, lines, "i")
+        assert _snapshot(con) == before
+    assert head.rejected == [("10", "so24_order_rows: row 2: quantity=1E+30 is not a valid DECIMAL(18,4)")]
+    assert rows.rejected == [("10", "so24_order_rows: row 2: quantity=1E+30 is not a valid DECIMAL(18,4)")]
+    assert (head.inserted, head.updated, rows.inserted, rows.updated, rows.deleted) == (0, 0, 0, 0, 0)
+
+
+def test_a_rejected_order_changes_none_of_its_rows_and_a_first_read_stages_no_orphans(tmp_path):
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        upsert_family(con, ORDERS, ORDER, ORDER_ROWS, ORDER_LINES, "i")
+        before = _snapshot(con)
+        no_customer = {"order_id": ["10", "11"], "customer_id": [None, None], "order_status": ["Confirmed"] * 2}
+        lines = {"order_id": ["10", "11"], "row_id": ["1", "3"], "product_id": ["5", "7"], "quantity": ["777", "1"]}
+        head, rows = upsert_family(con, ORDERS, no_customer, ORDER_ROWS, lines, "i")
+        assert _snapshot(con) == before
+    assert [k for k, _ in head.rejected] == ["10", "11"]
+    assert all("missing required field customer_id" in r for _, r in head.rejected)
+    assert rows.deleted == 0 and rows.inserted == 0
+
+
+def test_a_good_order_replaces_its_rows_as_a_diff_next_to_a_rejected_one(tmp_path):
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        upsert_family(con, ORDERS, ORDER, ORDER_ROWS, ORDER_LINES, "i")
+        orders = {"order_id": ["10", "12"], "customer_id": ["1", "1"], "order_status": ["Pack", "Confirmed"]}
+        lines = {"order_id": ["10", "12"], "row_id": ["2", "9"], "product_id": ["6", "6"], "quantity": ["3", "0.00001"]}
+        head, rows = upsert_family(con, ORDERS, orders, ORDER_ROWS, lines, "i")
+        staged = con.execute("SELECT order_id, row_id, quantity FROM staging.so24_order_rows ORDER BY ALL").fetchall()
+        status = con.execute("SELECT order_id, order_status FROM staging.so24_orders ORDER BY ALL").fetchall()
+    assert staged == [(10, 2, 3)] and status == [(10, "Pack")]
+    assert (rows.deleted, rows.updated) == (1, 1)
+    assert head.rejected == [("12", "so24_order_rows: row 9: quantity=0.00001 has more than 4 decimals "
+                                    "(DECIMAL(18,4) would round it)")]  # fmt: skip
+
+
+def test_a_child_table_staged_on_its_own_keeps_the_rows_of_a_parent_with_a_bad_row(tmp_path):
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        upsert(con, ORDERS, ORDER, "i")
+        upsert(con, ORDER_ROWS, ORDER_LINES, "i", parent=ORDERS, parent_keys=["10"])
+        before = _snapshot(con)
+        bad = {"order_id": ["10"], "row_id": ["2"], "product_id": ["6"], "quantity": ["lots"]}
+        result = upsert(con, ORDER_ROWS, bad, "i", parent=ORDERS, parent_keys=["10"])
+        assert _snapshot(con) == before
+    assert result.rejected == [("10", "so24_order_rows: row 2: quantity=lots is not a valid DECIMAL(18,4)")]
+    assert result.deleted == 0
+
+
+def test_numbers_that_do_not_fit_are_rejected_not_rounded(tmp_path):
+    cols = _products(stock=["12.345678901234", "0.00001", "2.50000"])
+    cols["category_id"] = ["1.5", "2.0", None]
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        result = upsert(con, PRODUCTS, cols, "i")
+        staged = con.execute("SELECT id, stock, category_id FROM staging.so24_products").fetchall()
+    assert staged == [(3, Decimal("2.5"), None)]
+    assert dict(result.rejected) == {
+        "1": "so24_products: stock=12.345678901234 has more than 4 decimals (DECIMAL(18,4) would round it); "
+             "category_id=1.5 is not a whole number (INTEGER would round it)",
+        "2": "so24_products: stock=0.00001 has more than 4 decimals (DECIMAL(18,4) would round it)",
+    }  # fmt: skip
+
+
+def test_records_without_an_id_are_named_each_by_their_content(tmp_path):
+    cols = _products(id=[None, "", None], name=["One", "Two", "One"])
+    cols["date_changed"] = [None, None, None]
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        first = upsert(con, PRODUCTS, cols, "i")
+        again = upsert(con, PRODUCTS, cols, "i")
+    keys = [k for k, _ in first.rejected]
+    assert len(set(keys)) == 3 and all(k.startswith("(no id) ") for k in keys)
+    assert [k for k, _ in again.rejected] == keys
+
+
+def test_the_mark_never_passes_the_reads_start_and_a_mark_in_the_future_comes_back(tmp_path):
+    started = datetime(2026, 3, 1, 12, 0)
+    with transaction(tmp_path / "s.duckdb") as con:
+        ensure_schema(con)
+        write_watermark(con, "k", "9999-12-31T23:59:59", not_after=started)
+        assert read_watermark(con, "k") == started
+        write_watermark(con, "k", datetime(2026, 3, 1, 11, 0), not_after=started)
+        assert read_watermark(con, "k") == started, "never rewinds below a mark it may keep"
+        set_state(con, "k", "9999-12-31T23:59:59")  # written before the rule
+        write_watermark(con, "k", datetime(2026, 3, 1, 11, 0), not_after=started)
+        assert read_watermark(con, "k") == datetime(2026, 3, 1, 11, 0)
+        write_watermark(con, "k2", "9999-12-31T23:59:59")
+        assert read_watermark(con, "k2") <= datetime.now(UTC).replace(tzinfo=None)
+    assert mark_for_read(datetime(9999, 12, 31), started) == started
+    assert mark_for_read(None, started) is None

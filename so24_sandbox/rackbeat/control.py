@@ -7,6 +7,8 @@
     POST   /webhooks                          delivery settings {"duplicate_rate", "reorder",
                                               "delay_ms", "retry_base_ms", "max_attempts", "timeout_ms"}
     GET    /webhooks/deliveries               every delivery attempt, oldest first
+    GET    /behaviour  POST /behaviour        what the account does where Rackbeat's docs are silent:
+                                              {"inventory_changed_on_create": bool} (default false)
     GET    /<table>                           dump: products, product-groups, customers,
                                               customer-groups, suppliers, supplier-groups,
                                               payment-terms, locations, fields, orders,
@@ -59,6 +61,7 @@ class RackbeatControl:
             ("/stats", self.stats, ["GET"]),
             ("/webhooks", self.webhooks, ["GET", "POST"]),
             ("/webhooks/deliveries", self.deliveries, ["GET"]),
+            ("/behaviour", self.behaviour, ["GET", "POST"]),
             ("/products", self.create_product, ["POST"]),
             ("/customers", self.create_party, ["POST"]),
             ("/suppliers", self.create_party, ["POST"]),
@@ -122,6 +125,13 @@ class RackbeatControl:
         return JSONResponse(
             {"config": dispatcher.config.describe(), "webhooks": registered, "pending": dispatcher.pending()}
         )
+
+    async def behaviour(self, request: Request) -> Response:
+        store = self.backend.store
+        if request.method == "POST":
+            return JSONResponse(store.configure(await _object(request)))
+        with store.lock:
+            return JSONResponse(dict(store.behaviour))
 
     async def deliveries(self, request: Request) -> Response:
         return JSONResponse({"deliveries": self.backend.dispatcher.deliveries()})

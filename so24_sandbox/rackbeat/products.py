@@ -9,6 +9,9 @@
 - `metadata` lists the custom-field values ({slug, name, value}); `urlfriendly_number` is the
   number ready for a path.
 - A product on a booked order cannot be deleted.
+- A new product has no stock. Whether Rackbeat also fires `inventory.changed` for it is not
+  documented: `product.created` always fires, `inventory.changed` (figures 0) only with the
+  behaviour switch `inventory_changed_on_create` (store.py), so the hub can be tested both ways.
 """
 
 from __future__ import annotations
@@ -94,6 +97,17 @@ class Products(Register):
             "physical": {},
             "stock_quantity": 0.0,
         }
+
+    def create(self, body: Any, *, at: Any = None) -> dict[str, Any]:
+        with self.store.lock:
+            record = super().create(body, at=at)
+            if self.store.behaviour.get("inventory_changed_on_create"):
+                number = record["number"]
+                self.store.emit(
+                    "inventory.changed", number, "number",
+                    {"number": number, "change": 0.0, **stock.figures(self.store, record)},
+                )  # fmt: skip
+            return record
 
     def render(self, record: dict[str, Any], reserved: dict[str, float] | None = None) -> dict[str, Any]:
         out = super().render(record)

@@ -32,6 +32,12 @@ TABLES = (
 
 EventSink = Callable[[str, dict[str, Any]], None]
 
+# What the account does where Rackbeat's documentation is silent (POST /_sandbox/rackbeat/behaviour).
+# `inventory_changed_on_create`: whether creating a product also fires `inventory.changed` with its
+# (empty) stock. The reference names `inventory.changed` only from the brief and says nothing of
+# what a create fires, so both must be survivable; off by default (only `product.created` fires).
+DEFAULT_BEHAVIOUR: dict[str, bool] = {"inventory_changed_on_create": False}
+
 
 class RackbeatStore:
     def __init__(self, base_url: str) -> None:
@@ -44,6 +50,18 @@ class RackbeatStore:
         with self.lock:
             self.tables: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in TABLES}
             self._counters: dict[str, int] = {}
+            self.behaviour: dict[str, bool] = dict(DEFAULT_BEHAVIOUR)
+
+    def configure(self, spec: dict[str, Any]) -> dict[str, bool]:
+        """Set behaviour switches (DEFAULT_BEHAVIOUR); unknown keys or non-booleans raise ValueError."""
+        unknown = set(spec) - set(DEFAULT_BEHAVIOUR)
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(DEFAULT_BEHAVIOUR)}")
+        if any(not isinstance(v, bool) for v in spec.values()):
+            raise ValueError("behaviour switches are true or false")
+        with self.lock:
+            self.behaviour.update(spec)
+            return dict(self.behaviour)
 
     def table(self, name: str) -> dict[Any, dict[str, Any]]:
         return self.tables[name]

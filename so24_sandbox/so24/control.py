@@ -9,12 +9,21 @@
     GET   /{entity}/{id}               one record
     POST  /{entity}                    create (ids are assigned; body in WSDL field names)
     PATCH /{entity}/{id}               change fields; DateChanged becomes now
+    PATCH /{entity}/{id}/wire          set fields as the SOAP answers will carry them, past the UI's
+                                       rules: bad data seen in real accounts (below)
 
 The identity defaults to the first one. Records use WSDL names (Id, Name, No, EAN1, Stock ...),
 decimals as strings and UTC date-times as ISO strings; orders carry their rows as "rows".
 Creates and edits go through the same rules as the SOAP saves (a new product needs Name and an
 existing CategoryId, an order an existing CustomerId, an Invoiced order cannot change ...); a
 refused edit answers 400 with {"error": reason}.
+
+`/wire` edits are what a user cannot type but real accounts hold (imports, integrations, clock
+skew): a DateChanged in the future (kept as given; without one it becomes now), a field left out
+(`null` removes it, the record's id too), a CategoryId of "1.5", a quantity no hub column holds.
+Top-level scalar fields and, for orders, `"rows": [{"RowId": n, ...}]`. Values are written as
+24SO writes them (decimals in plain digits, UTC date-times); only text an integer field cannot
+hold ("1.5") goes on the wire as given.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,7 +49,7 @@ from so24_sandbox.so24.operations.timesheet import save_hour_record
 from so24_sandbox.so24.services import BY_NAME
 from so24_sandbox.so24.store import Store
 from so24_sandbox.so24.types import ServiceSchema
-from so24_sandbox.so24.values import utc_now
+from so24_sandbox.so24.values import ValueFormatError, parse_datetime, utc_now
 
 Saver = Callable[[DataSet, dict, datetime], dict]
 
@@ -111,6 +121,7 @@ class Control:
             Route("/stats", self.stats, methods=["GET"]),
             Route("/{entity}", self.collection, methods=["GET", "POST"]),
             Route("/{entity}/{record_id}", self.record, methods=["GET", "PATCH"]),
+            Route("/{entity}/{record_id}/wire", self.wire, methods=["PATCH"]),
         ]
 
     async def get_credentials(self, _request: Request) -> JSONResponse:
@@ -187,6 +198,31 @@ class Control:
         body.pop(id_field, None)
         return self._save(ds, entity, schema, type_name, saver, body, (id_field, record_id), 200)
 
+    async def wire(self, request: Request) -> JSONResponse:
+        """Set fields as the SOAP answers will carry them (module docstring), bypassing the saves."""
+        resolved = self._resolve(request)
+        if isinstance(resolved, JSONResponse):
+            return resolved
+        ds, entity, schema, type_name, id_field, _saver = resolved
+        try:
+            record_id = int(request.path_params["record_id"])
+        except ValueError:
+            return _error(f"{id_field} must be an integer", 404)
+        body = await _json_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        with self.store.lock:
+            table = ds.table(entity)
+            current = table.get(record_id)
+            if current is None:
+                return _error(f"{entity} {id_field}={record_id} does not exist", 404)
+            try:
+                record = _wire_edit(schema, type_name, entity, id_field, current, body, utc_now())
+            except ValueError as exc:
+                return _error(str(exc))
+            table[record_id] = record
+        return JSONResponse(self._json(schema, entity, type_name, record))
+
     def _save(
         self,
         ds: DataSet,
@@ -212,6 +248,78 @@ class Control:
         except ItemError as exc:
             return _error(str(exc))
         return JSONResponse(self._json(schema, entity, type_name, record), status_code=status)
+
+
+def _wire_value(type_name: str, value: object, where: str) -> object:
+    """A JSON value as the emulator stores a field of `type_name`, as loosely as a broken account."""
+    if type_name == "dateTime" and isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueFormatError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    if type_name == "decimal" and isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(f"{where}: {value!r} is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"{where}: {value!r} is not a finite number")
+        return number
+    if type_name in ("int", "long", "short") and isinstance(value, int | str) and not isinstance(value, bool):
+        text = str(value).strip()
+        try:
+            return int(text)
+        except ValueError:
+            return text  # written verbatim: what an integer field cannot hold, as an account held it
+    if type_name == "boolean" and isinstance(value, bool):
+        return value
+    if type_name == "string" and isinstance(value, str):
+        return value
+    raise ValueError(f"{where}: {value!r} cannot be written as {type_name} (wire edits take scalar fields)")
+
+
+def _wire_fields(schema: ServiceSchema, type_name: str, record: dict, body: dict, where: str) -> dict:
+    fields = {f.name: f for f in schema.fields(type_name)}
+    out = dict(record)
+    for key, value in body.items():
+        f = fields.get(key)
+        if f is None or f.many or schema.kind(f.type) != "builtin":
+            raise ValueError(f"{where}: {key!r} is not a scalar field of {type_name}")
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = _wire_value(f.type, value, f"{where}.{key}")
+    return out
+
+
+def _wire_edit(
+    schema: ServiceSchema, type_name: str, entity: str, id_field: str, current: dict, body: dict, now: datetime
+) -> dict:
+    """`current` with the body's fields laid over it as stored values (see the module docstring)."""
+    body = dict(body)
+    if id_field in body and body[id_field] is not None:
+        raise ValueError(f"{id_field} cannot be changed; null leaves it out of the answers")
+    rows = body.pop("rows", None)
+    record = _wire_fields(schema, type_name, current, body, entity)
+    if rows is not None:
+        if entity != "orders" or not isinstance(rows, list):
+            raise ValueError('"rows" is a list, on orders only')
+        edited = list(record.get("InvoiceRows") or [])
+        for n, row in enumerate(rows):
+            if not isinstance(row, dict) or "RowId" not in row:
+                raise ValueError(f"rows[{n}]: name the row by its RowId")
+            index = next((i for i, r in enumerate(edited) if r.get("RowId") == row["RowId"]), None)
+            if index is None:
+                raise ValueError(f"rows[{n}]: RowId {row['RowId']} is not a row of this order")
+            changes = {k: v for k, v in row.items() if k != "RowId"}
+            edited[index] = _wire_fields(schema, "InvoiceRow", edited[index], changes, f"rows[{n}]")
+        record["InvoiceRows"] = edited
+    if "DateChanged" not in body:
+        if any(f.name == "DateChanged" for f in schema.fields(type_name)):
+            record["DateChanged"] = now
+        elif "_changed" in (EXTRAS.get(entity) or {}):
+            record["_changed"] = now
+    return record
 
 
 async def _json_body(request: Request) -> dict | JSONResponse:

@@ -8,6 +8,12 @@
   `adjust_stock`, an inventory adjustment by a *change* in quantity. Read stock from the product:
   `stock_quantity` on hand, `in_order_quantity` reserved by booked orders, `available_quantity`
   the difference (may be negative).
+- A new product has no stock until something moves it. Whether Rackbeat has ever recorded a stock
+  change for a product (a count, a receipt, a write-off) is what `inventory_adjustments` answers:
+  `GET inventory-adjustments?item_number=` lists the adjustments of one item. The reference
+  documents `POST inventory-adjustments`; the list is an inference from kg-rb's
+  InventoryAdjustmentBuilder (builders there list as well as create), so an account that answers
+  404 gives None ("cannot tell"), never an error. Shipments move stock without an adjustment.
 - A create that fails with TransientError may still have happened (the answer was lost): look
   the product up by number before trying again; a blind retry meets "has already been taken".
 """
@@ -18,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from so24_pipelines.connectors.http import NotFound
 from so24_pipelines.connectors.rackbeat.base import RackbeatBase, path_key
 from so24_pipelines.connectors.rackbeat.filters import list_params
 
@@ -120,6 +127,28 @@ class CatalogueCalls(RackbeatBase):
         if description:
             body["description"] = description
         return self.write("POST", "inventory-adjustments", "inventory_adjustment", body)
+
+    def inventory_adjustments(self, number: str, *, limit: int | None = None) -> list[dict[str, Any]] | None:
+        """The inventory adjustments of one product (the first `limit`), or None when Rackbeat cannot tell.
+
+        Each has `id`, `item_number`, `quantity` (the change), `reason`, `description`,
+        `regulated_at`. `limit=1` asks "has this product's stock ever been adjusted" in one call.
+        None: the account has no such list (404), or it ignored the `item_number` filter (an
+        answer about another item), so no answer about this one can be read from it.
+        """
+        found: list[dict[str, Any]] = []
+        rows = self.iter_list("inventory-adjustments", "inventory_adjustments", list_params(item_number=number),
+                              page_size=limit)  # fmt: skip
+        try:
+            for adjustment in rows:
+                if str(adjustment.get("item_number")) != str(number):
+                    return None
+                found.append(adjustment)
+                if limit is not None and len(found) >= limit:
+                    break
+        except NotFound:
+            return None
+        return found
 
     def list_locations(self) -> list[dict[str, Any]]:
         return list(self.iter_list("locations", "locations"))

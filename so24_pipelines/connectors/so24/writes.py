@@ -17,6 +17,13 @@ Quirks these calls absorb (reference/24so/API.md):
   blindly; the loader resolves an unconfirmed create by business key instead. The caller says
   which it is (`idempotent`), because only it knows whether the item is a create.
 - Quantities are Decimal, never float (zeep would print a float in a form .NET may refuse).
+- A company's Addresses / PhoneNumbers / EmailAddresses are structures of entries (Post, Invoice,
+  Work ...). A scalar left out of a save is "no change" (sentinel), but an entry that is sent is
+  stored as sent: an Address without PostalArea loses its PostalArea (seen in production; whether
+  24SO also drops the entries not sent is not documented, the sandbox can do either). So an update
+  that carries any of them is a read-modify-write (`save_company`): the company is read, the
+  caller's fields are laid over each structure as read, and every entry goes back whole. The
+  caller sends only the fields it owns; nothing else of the company is touched.
 - SaveHour (hours) answers the new hour id and refuses with a fault, not in the answer, so it
   needs no mapping here; it belongs in this module once a flow writes hours.
 """
@@ -103,8 +110,55 @@ def save_product(client: So24Client, product: Mapping[str, Any], *, idempotent: 
     return _saved(result, call=SAVE_PRODUCTS, subject=f"product {key}" if key is not None else "a new product")
 
 
+COMPANY_STRUCTURES = ("Addresses", "PhoneNumbers", "EmailAddresses")
+
+
+def _present(value: Any) -> Any:
+    """`value` without unset parts: zeep reads a nil entry as an object whose every field is None."""
+    if isinstance(value, Mapping):
+        kept = {k: v for k, v in ((k, _present(v)) for k, v in value.items()) if v is not None}
+        return kept or None
+    return None if value == "" else value
+
+
+def _overlay(current: Any, owned: Any) -> Any:
+    """`owned` laid over `current`, entry by entry and field by field (owned wins where it has a value)."""
+    if not isinstance(owned, Mapping):
+        return owned
+    merged = dict(current) if isinstance(current, Mapping) else {}
+    for key, value in owned.items():
+        merged[key] = _overlay(merged.get(key), value)
+    return merged
+
+
+def company_structures(client: So24Client, company_id: int, names: Sequence[str]) -> dict[str, Any]:
+    """The company's structures `names` as 24SO holds them now (unset entries and fields left out)."""
+    found = client.call(
+        "CompanyService", "GetCompanies",
+        searchParams={"CompanyId": int(company_id)}, returnProperties={"string": ["Id", *names]},
+    )  # fmt: skip
+    items = [item for item in found or [] if isinstance(item, Mapping) and item.get("Id") == int(company_id)]
+    if not items:
+        raise So24Refused(f"24SO has no company {int(company_id)}", call=SAVE_COMPANIES, reason="no such company")
+    return {name: value for name in names if (value := _present(items[0].get(name))) is not None}
+
+
+def merged_company(client: So24Client, company: Mapping[str, Any]) -> dict[str, Any]:
+    """An update of `company` with each structure it carries completed from the company as read."""
+    names = [name for name in COMPANY_STRUCTURES if isinstance(company.get(name), Mapping)]
+    if company.get("Id") is None or not names:
+        return dict(company)
+    current = company_structures(client, int(company["Id"]), names)
+    return {**company, **{name: _overlay(current.get(name), company[name]) for name in names}}
+
+
 def save_company(client: So24Client, company: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
-    """SaveCompanies for one Company (create without Id, update with it); the saved company."""
+    """SaveCompanies for one Company (create without Id, update with it); the saved company.
+
+    An update carrying addresses, phones or e-mails is merged into the company as read first
+    (module docstring), so an entry's fields the caller does not send are kept.
+    """
+    company = merged_company(client, company)
     result = client.call(
         "CompanyService", "SaveCompanies", idempotent=idempotent, companies={"Company": [dict(company)]}
     )

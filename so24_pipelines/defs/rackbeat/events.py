@@ -7,8 +7,10 @@ sensors, the retry sweep and the webhook registration. Thin: the work is in flow
   `rackbeat_stock_to_so24` (R8). Each takes its run config (which inbox events, which order or
   product numbers) as a Dagster Config; materialized with none, it retries the flow's failures.
 - Jobs `rackbeat_shipped`, `rackbeat_booked`, `rackbeat_stock` select one asset each, so a sensor
-  launches one run per event. They leave the asset's check out, so an event's run is one step
-  (R5 is meant to be immediate); the check runs when the asset or the check is launched from the UI.
+  launches one run per event. They leave the check step out, so an event's run stays one step
+  (R5 is meant to be immediate: a second step is a second process per event, and runs queue
+  behind each other in a burst); the asset step reports its `no_failed_records` verdict itself
+  (flow_asset), so a run whose record failed shows the failed check, with the reasons.
 - R5, R6 `rackbeat_order_events` sensor: one run per inbox event (run_key = event id). Duplicates
   never start a second run (the inbox drops redeliveries, Dagster drops a repeated run key) and
   reordering is harmless (the flows read the order's state now).
@@ -17,7 +19,8 @@ sensors, the retry sweep and the webhook registration. Thin: the work is in flow
 - `rackbeat_changes_poll` sensor: every minute, orders and products changed in Rackbeat are added
   to the inbox as events too (a lost webhook, or a second booking whose body equals the first's).
 - `rackbeat_order_events_retry` schedule: every 15 minutes, records that failed and events whose
-  run never finished are tried again (X5).
+  run never finished are tried again (X5); the sweep reports each flow's `no_failed_records`
+  verdict afterwards, so a check turns green when the sweep fixed what it showed.
 - `rackbeat_register_order_webhooks` job: registers the three webhooks for a receiver URL and
   keeps only their tokens' digests, never the tokens.
 
@@ -42,8 +45,10 @@ from so24_pipelines.defs.flow_asset import (
     FlowAsset,
     every,
     failed_records_check,
+    failed_records_evaluation,
     flow_asset,
     flow_tags,
+    run_context,
     told_to_user,
 )
 from so24_pipelines.defs.flow_metadata import flow_metadata
@@ -344,7 +349,7 @@ def _sweep_op(settings: Settings) -> dg.OpDefinition:
         """Failed records and events older than STALE_EVENT_MINUTES whose run never finished, again."""
         box = inbox.open()
         on = [f for f in FLOWS.values() if settings.flow(f.flow).enabled]
-        base = RunContext.of(staging.db_path, context.run.run_id)
+        base = run_context(context, staging.db_path)
         runs: list[FlowRun] = []
         per_flow: dict[str, Any] = {}
         with told_to_user(), rackbeat.client() as rb, so24.client() as client:
@@ -356,6 +361,7 @@ def _sweep_op(settings: Settings) -> dg.OpDefinition:
                 _mark(inbox, event_ids, run.dry_run)
                 runs.append(done)
                 per_flow[flow.flow] = dg.MetadataValue.json({"events": len(event_ids), **done.counts()})
+                context.log_event(failed_records_evaluation(staging.db_path, flow.asset, (flow.flow,)))
         return dg.Output(None, metadata={**flow_metadata(runs), **per_flow})
 
     return _op

@@ -21,8 +21,10 @@ from so24_pipelines.defs.flow_asset import (
     FlowAsset,
     every,
     failed_records_check,
+    failed_records_evaluation,
     flow_asset,
     flow_tags,
+    run_context,
     told_to_user,
 )
 from so24_pipelines.defs.flow_metadata import flow_metadata
@@ -88,13 +90,15 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
         so24: So24Resource,
         staging: StagingResource,
     ) -> dg.Output[None]:
-        run = RunContext.of(staging.db_path, context.run.run_id, r9.dry_run)
+        run = run_context(context, staging.db_path, r9.dry_run)
         with told_to_user(), rackbeat.client() as rb, so24.client() as client:
             identity = so24_extract.extract_order(client, run.db_path, config.order_id, config.identity)
             done = run_orders(
                 run, rb, so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status,
                 only=[f"{identity}:{int(config.order_id)}"],
             )  # fmt: skip
+        # R9 loads under R4's flow key: R4's check tells whether anything of it waits now.
+        context.log_event(failed_records_evaluation(staging.db_path, R4_ASSET, (R4_FLOW,)))
         items = [item for plan in done.plans for item in plan.items]
         if items and items[0].action == "skip":
             raise dg.Failure(description=f"order {config.order_id} not sent: {items[0].reason}", allow_retries=False)

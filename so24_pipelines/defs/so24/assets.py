@@ -82,6 +82,11 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
                     entity.name, identity, report.mode, report.rows.inserted, report.rows.updated,
                     report.rows.unchanged, len(report.rows.rejected),
                 )
+                if report.future_dated:
+                    context.log.warning(
+                        "%s for %s: %d records dated after this read began; staged, the mark stays at %s",
+                        entity.name, identity, report.future_dated, report.watermark,
+                    )
                 results.append(report)
             calls = client.calls
         yield from extract_metadata(staging.db_path, entity, results, calls=calls)

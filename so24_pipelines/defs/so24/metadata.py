@@ -1,4 +1,8 @@
-"""What an extraction reports in the Dagster UI: counts, the mark, and why records were rejected."""
+"""What an extraction reports in the Dagster UI: counts, the mark, and why records were rejected.
+
+`future_dated` counts records whose DateChanged was after the read's start: staged, but the mark
+stays at the start (the `dates_not_in_future` check names them).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ def extract_metadata(
             "unchanged": main.unchanged,
             "rejected": len(main.rejected),
             "rejected_records": dg.MetadataValue.md(rejects_markdown(main.rejected)),
+            "future_dated": sum(r.future_dated for r in reports),
             "mode": ", ".join(sorted({r.mode for r in reports})),
             "changed_after": ", ".join(str(r.changed_after) for r in reports if r.changed_after) or "none (full read)",
             "watermark": ", ".join(str(r.watermark) for r in reports if r.watermark) or "none",

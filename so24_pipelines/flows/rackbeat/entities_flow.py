@@ -10,6 +10,14 @@ module only decides *which* mapped records go to the loader:
   (entities_pairs), so nothing ping-pongs. A pair's write carries the source's change time
   ("_changed", hash-only) so that a value that flips back and forth is still sent each time.
 
+In every direction the pair memory is kept: each write or link records both sides' baselines
+(entities_pairs), so a record the hub wrote, coming back by a poll or a created event, is known as
+the hub's own echo. A record the loader has never sent this way is a create, and the target looks
+for its counterpart first (match before create, entities_targets_*): one it finds is linked, and
+its content is written only when the pair memory says the source changed since the two last
+agreed (`Selection.changed`); otherwise nothing of it is written. The run reports such records as
+`linked` (or `updated`), not `created`.
+
 Product numbers longer than Rackbeat's 25 characters are skipped with the reason before anything
 else, so they are reported on every run and never sent. Nothing here holds a staging connection
 while a target is called (the engine and the pair state read and close).
@@ -45,6 +53,9 @@ class Selection:
     sent: dict[str, tuple[pairs.Side, str | None]] = field(default_factory=dict)
     states: dict[str, pairs.PairState] = field(default_factory=dict)
     in_sync: int = 0
+    # source keys whose source changed since the pair last agreed: a create that finds the other
+    # side already linked may write these (and only these) into it
+    changed: set[str] = field(default_factory=set)
 
 
 def guard_product_number(record: MappedRecord) -> MappedRecord:
@@ -97,17 +108,42 @@ def select(
     if way == "to_rackbeat":
         ours = map_side(db_path, entity.to_rackbeat_spec, identity)
         if direction != "both" or entity.to_so24_spec is None:
-            return Selection(records=ours, sent={r.source_key: (_side(r), None) for r in ours})
+            out = Selection(records=ours, sent={r.source_key: (_side(r), None) for r in ours})
+            return _one_way_changes(db_path, entity, identity, way, out)
         theirs = map_side(db_path, entity.to_so24_spec, identity)
     else:
         if entity.to_so24_spec is None:
             return Selection()
         ours = map_side(db_path, entity.to_so24_spec, identity)
         if direction != "both":
-            return Selection(records=ours, sent={r.source_key: (_side(r), r.source_key) for r in ours})
+            out = Selection(records=ours, sent={r.source_key: (_side(r), r.source_key) for r in ours})
+            return _one_way_changes(db_path, entity, identity, way, out)
         theirs = map_side(db_path, entity.to_rackbeat_spec, identity)
     so24_records, rb_records = (ours, theirs) if way == "to_rackbeat" else (theirs, ours)
     return _both(db_path, entity, identity, way, so24_records, rb_records)
+
+
+def _one_way_changes(db_path: str | Path, entity: EntitySpec, identity: str, way: Way, out: Selection) -> Selection:
+    """Which records changed on the sending side since their pair last agreed (pair memory).
+
+    Only those may be written into a counterpart a create finds already linked; a record without
+    a memory (never written nor linked by the hub) changed nothing the hub knows of.
+    """
+    if entity.rb_table is None:
+        return out
+    states = pairs.read_states(db_path, entity.name)
+    if not states:
+        return out
+    links = _links(db_path, entity, identity) if way == "to_so24" else {}
+    for record in out.records:
+        so24_id = links.get(record.source_key) if way == "to_so24" else record.source_key
+        state = states.get(so24_id) if so24_id else None
+        if state is None or record.skip_reason or (way == "to_so24" and state.rb_key != record.source_key):
+            continue
+        base = state.rb if way == "to_so24" else state.so24
+        if pairs.changed_since(_side(record), base):
+            out.changed.add(record.source_key)
+    return out
 
 
 def _both(
@@ -172,6 +208,8 @@ def _decide_pair(
         return
     if decision != way:
         return
+    if state is not None:
+        out.changed.add((so24_record if way == "to_rackbeat" else rb_record).source_key)
     if way == "to_rackbeat":
         out.records.append(_with_change(so24_record) if not so24_record.skip_reason else so24_record)
         out.sent[so24_record.source_key] = (so24_side, rb_record.source_key)
@@ -196,23 +234,41 @@ def load_selection(
     claim_ttl: timedelta,
     max_workers: int = 4,
 ) -> FlowRun:
-    """Load the selection and, unless dry, remember the pair baselines of what was written.
+    """Load the selection and, unless dry, remember the pair baselines of what was written or linked.
 
-    In direction `both` the run notes how many linked pairs already agree (`in_sync_pairs`).
+    The pair memory is kept in every direction for entities with a Rackbeat register (so an echo
+    is known whatever the direction was when the hub wrote it); `track_pairs` (direction `both`)
+    adds the note `in_sync_pairs`. Creates that linked or adopted an existing record are reported
+    as `linked` / `updated` rather than `created`.
     """
     source = "so24" if way == "to_rackbeat" else "rackbeat"
+    if isinstance(target, WriteLog):
+        target.changed = frozenset(selection.changed)
     result = run.load(
         flow_of(entity, way), selection.records, target,
         source_system=source, max_workers=max_workers, claim_ttl=claim_ttl,
     )  # fmt: skip
+    if isinstance(target, WriteLog) and not run.dry_run:
+        result = relabel(result, target)
+        if entity.rb_table is not None:
+            states = dict(selection.states)
+            states.update(_after_writes(way, selection, target))
+            pairs.write_states(run.db_path, entity.name, states)
     if not track_pairs:
         return result
-    if not run.dry_run:
-        states = dict(selection.states)
-        if isinstance(target, WriteLog):
-            states.update(_after_writes(way, selection, target))
-        pairs.write_states(run.db_path, entity.name, states)
     return result.noting(in_sync_pairs=str(selection.in_sync))
+
+
+def relabel(result: FlowRun, log: WriteLog) -> FlowRun:
+    """Creates that found their record: `linked` (nothing written) or `updated` (owned fields written)."""
+    linked, adopted = len(log.linked), len(log.adopted)
+    if not (linked or adopted) or not result.reports:
+        return result
+    first, *rest = result.reports
+    moved = min(first.created, linked + adopted)
+    first = replace(first, created=first.created - moved, updated=first.updated + min(adopted, moved))
+    relabelled = replace(result, reports=(first, *rest))
+    return relabelled.noting(linked=linked) if linked else relabelled
 
 
 def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pairs.PairState]:
@@ -226,3 +282,17 @@ def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pa
         else:
             states[target_key] = pairs.after_write("rb", side, stamp, source_key)
     return states
+
+
+def external_numbers(db_path: str | Path, entity: EntitySpec, identity: str) -> dict[str, str]:
+    """24SO company id -> its ExternalId (staged), for companies that have one: the number their
+    Rackbeat counterpart may carry (R2's match by number)."""
+    if entity.name not in ("customers", "suppliers"):
+        return {}
+    with connect(db_path) as con:
+        rows = con.execute(
+            f"SELECT CAST(id AS VARCHAR), TRIM(external_id) FROM {entity.so24_table} "  # noqa: S608
+            "WHERE identity = ? AND external_id IS NOT NULL AND TRIM(external_id) <> ''",
+            [identity],
+        ).fetchall()
+    return {so24_id: number for so24_id, number in rows}

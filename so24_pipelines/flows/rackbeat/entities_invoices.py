@@ -5,8 +5,9 @@ edited" is safe). An invoice of a Rackbeat order that came from 24SO (R4's id ma
 with the reason: that order already exists in 24SO, and creating a second one would invoice the
 customer twice; R5 moves the original order on instead.
 
-The business key is "<Rackbeat invoice number>@<24SO customer id>", the pair the 24SO target can
-look up (ReferenceNumber among that customer's orders) after a crash.
+The business key is "<Rackbeat invoice number>@<24SO customer id>", the pair the 24SO target
+looks up (ReferenceNumber among that customer's orders) before it creates, and after a crash: an
+order 24SO already has for the invoice is linked, never made twice.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def invoice_records(db_path: str | Path, identity: str, status: str = DEFAULT_IN
 
 def load_invoices(so24: So24Client, run: RunContext, identity: str, *, claim_ttl: timedelta) -> FlowRun:
     records = invoice_records(run.db_path, identity)
-    return run.load(
-        INVOICES_FLOW, records, So24Invoices(so24), source_system="rackbeat", max_workers=1, claim_ttl=claim_ttl
-    )
+    target = So24Invoices(so24)
+    result = run.load(INVOICES_FLOW, records, target, source_system="rackbeat", max_workers=1, claim_ttl=claim_ttl)
+    # An invoice 24SO already had (same customer, ReferenceNumber = the Rackbeat number) was linked.
+    return result if run.dry_run else ef.relabel(result, target)

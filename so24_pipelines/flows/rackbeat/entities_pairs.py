@@ -102,6 +102,12 @@ def _look(now: Side, base: Baseline) -> tuple[bool, Baseline]:
     return moved, base if moved else Baseline(now.hash, now.stamp)
 
 
+def changed_since(now: Side, base: Baseline) -> bool:
+    """Whether one side changed since its baseline (the rules above; a stale copy or the hub's own
+    write seen again is not a change)."""
+    return _look(now, base)[0]
+
+
 def decide(so24: Side, rb: Side, state: PairState | None, rb_key: str) -> tuple[Decision, PairState | None]:
     """What to send for one pair, and the state to store when nothing is sent (None: unchanged)."""
     if state is None:

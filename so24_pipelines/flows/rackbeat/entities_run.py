@@ -33,6 +33,7 @@ from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
 from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Companies, So24Products
 from so24_pipelines.flows.rackbeat.readiness import HUB_FIELDS
 from so24_pipelines.flows.result import FlowRun
+from so24_pipelines.mapping.spec import load_spec
 from so24_pipelines.settings import Settings
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL
 
@@ -77,7 +78,7 @@ def to_rackbeat(
         return run.idle(flow, f"direction is {direction(settings, entity.name)!r}: 24SO does not send {entity.name}")
     mode: ef.Direction = "both" if direction(settings, entity.name) == "both" else "24so"
     selection = ef.select(run.db_path, entity, identity, mode, "to_rackbeat")
-    target = _rackbeat_target(rackbeat, entity)
+    target = _rackbeat_target(rackbeat, entity, ef.external_numbers(run.db_path, entity, identity))
     return ef.load_selection(
         run, entity, "to_rackbeat", selection, target, track_pairs=mode == "both", claim_ttl=claim_ttl
     )
@@ -104,9 +105,10 @@ def to_so24(
         run, entity, "to_so24", selection, target, track_pairs=chosen == "both", claim_ttl=claim_ttl, max_workers=1
     )
     done = result.counts()
-    if not run.dry_run and (done.get("created") or done.get("resolved")) and entity.rb_resource:
-        # The new 24SO ids were written into Rackbeat's fields: stage them now, so what reads the
-        # links next (R7 invoices, R4 orders) sees them without waiting for the next tick.
+    wrote_links = done.get("created") or done.get("resolved") or done.get("updated") or result.notes.get("linked")
+    if not run.dry_run and wrote_links and entity.rb_resource:
+        # New or found 24SO ids were written into Rackbeat's fields: stage them now, so what reads
+        # the links next (R7 invoices, R4 orders) sees them without waiting for the next tick.
         stage(rackbeat, run.db_path, entity.rb_resource, identity)
     return result
 
@@ -135,21 +137,25 @@ def hub_field_id(client: RackbeatClient, resource: str) -> int:
     return int(found["id"])
 
 
-def _rackbeat_target(client: RackbeatClient, entity: EntitySpec) -> RackbeatProductGroups | RackbeatProducts | RackbeatParties:
+def _rackbeat_target(
+    client: RackbeatClient, entity: EntitySpec, numbers: dict[str, str]
+) -> RackbeatProductGroups | RackbeatProducts | RackbeatParties:
     if entity.name == "product_groups":
         return RackbeatProductGroups(client)
+    create_only = load_spec(entity.to_rackbeat_spec).create_only_fields
     if entity.name == "products":
-        return RackbeatProducts(client, hub_field_id(client, "products"))
-    return RackbeatParties(client, entity.name, hub_field_id(client, entity.name))
+        return RackbeatProducts(client, hub_field_id(client, "products"), create_only=create_only)
+    return RackbeatParties(client, entity.name, hub_field_id(client, entity.name), numbers=numbers, create_only=create_only)
 
 
 def _so24_target(
     settings: Settings, rackbeat: RackbeatClient, so24: So24Client, entity: EntitySpec
 ) -> So24Products | So24Companies:
+    create_only = load_spec(entity.to_so24_spec).create_only_fields if entity.to_so24_spec else ()
     if entity.name == "products":
-        return So24Products(so24, rackbeat, hub_field_id(rackbeat, "products"))
+        return So24Products(so24, rackbeat, hub_field_id(rackbeat, "products"), create_only=create_only)
     r2 = settings.flows.R2
     return So24Companies(
         so24, rackbeat, entity.name, hub_field_id(rackbeat, entity.name),
-        currency=r2.currency, language=so24_language(r2.language),
+        currency=r2.currency, language=so24_language(r2.language), create_only=create_only,
     )  # fmt: skip

@@ -5,9 +5,12 @@ Rackbeat fires `<entity>.created` for products, customers and suppliers, and
 not published, so the names live here in one place). Only booked invoices are sent, so `.booked`
 is the event that matters for them; `.created` is kept for invoices booked on creation.
 
-The hub's own creates fire the same events (Rackbeat does not say who made a change): the runs
-they start find nothing to send, because the flows recognise the hub's writes (entities_pairs)
-and a direction that does not send an entity never starts a run for it.
+The hub's own creates fire the same events (Rackbeat does not say who made a change), e.g. the
+initial sync's customers while R2 customers go `rackbeat`: the runs they start write nothing. A
+record the hub made is linked to its 24SO record by the custom field, so the 24SO target links it
+and writes none of it (match before create, entities_targets_so24), and the pair memory knows
+the hub's own write when it comes back (entities_pairs); a direction that does not send an entity
+never starts a run for it.
 """
 
 from __future__ import annotations

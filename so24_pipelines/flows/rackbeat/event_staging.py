@@ -19,7 +19,9 @@ user can query what a run saw and why it skipped.
   (orders_events.py): `so24_order_id` (R4's id map, else the "24so order id" field),
   `so24_product_id` on a product or a line (the "24so product id" field, else the 24SO product
   with the same number) and `shipping`, Rackbeat's two flags in the words a skip reason quotes
-  ("shipped": every line, "partly shipped", "not shipped").
+  ("shipped": every line, "partly shipped", "not shipped"). A staged product carries its stock
+  facts besides (stock_facts.py: 24SO's figure, made by the hub, counted, matches 24SO, unopened),
+  for R8's rules and R3's opening stock, which stages the hub's products here too.
 - The lines of an order are replaced as a whole when it is staged with lines (R6), as the
   upsert's parent diff does for 24SO order rows; an order with a line that does not convert is
   not staged at all (half its lines would look like deletions). Times are naive UTC.
@@ -46,10 +48,19 @@ Record = Mapping[str, Any]
 
 
 def ensure_event_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the three tables (IF NOT EXISTS) in the caller's transaction; safe on every run."""
+    """Create the three tables (IF NOT EXISTS) in the caller's transaction; safe on every run.
+
+    A column declared since a table was created (the stock facts of EVENT_PRODUCTS) is added to
+    it, empty: these tables hold only what the last runs read, so nothing needs filling in.
+    """
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     for table in EVENT_TABLES:
         con.execute(table_ddl(table))
+        for column in table.all_columns:
+            if not column.required:
+                con.execute(
+                    f"ALTER TABLE {table.qualified} ADD COLUMN IF NOT EXISTS {column.name} {column.sql_type}"
+                )
 
 
 def _by_identity(records: Iterable[tuple[str, Record]]) -> dict[str, list[Record]]:

@@ -26,11 +26,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.rackbeat.event_staging import RACKBEAT_ONLY, stage_records
 from so24_pipelines.flows.rackbeat.orders_links import OrderLink, link_of
 from so24_pipelines.flows.rackbeat.orders_products import So24Products
 from so24_pipelines.flows.rackbeat.orders_target import field_value
+from so24_pipelines.flows.rackbeat.stock_facts import add_facts, so24_figures
 from so24_pipelines.flows.rackbeat.tables import EVENT_ORDER_LINES, EVENT_ORDERS, EVENT_PRODUCTS
 from so24_pipelines.flows.result import StagedRead
 from so24_pipelines.mapping import Spec, map_records
@@ -159,8 +161,13 @@ def read_products(
     *,
     products: So24Products,
     product_field_id: int | None,
+    so24: So24Client | None = None,
 ) -> EventRead:
-    """Read the named Rackbeat products now (their stock on hand) and stage them with their 24SO product."""
+    """Read the named Rackbeat products now (their stock on hand) and stage them with their 24SO product.
+
+    Each is staged with its stock facts (stock_facts.py); 24SO's figures are read from `so24` now,
+    one call per company (without it, 24SO's figure is unknown and nothing matches it).
+    """
     wanted = list(dict.fromkeys(str(n) for n in numbers))
     records: list[tuple[str, dict[str, Any]]] = []
     skips: list[MappedRecord] = []
@@ -173,6 +180,14 @@ def read_products(
         found = products.lookup(number, so24_id=held)
         identity = found.identity if found is not None else RACKBEAT_ONLY
         records.append((identity, {**product, "number": number, "so24_product_id": None if found is None else found.product_id}))
+    figures = None
+    if so24 is not None:
+        linked: dict[str, list[int]] = {}
+        for identity, record in records:
+            if identity != RACKBEAT_ONLY and record["so24_product_id"] is not None:
+                linked.setdefault(identity, []).append(int(record["so24_product_id"]))
+        figures = so24_figures(so24, linked)
+    records = add_facts(run.db_path, client, records, so24_stock=figures)
     with transaction(run.db_path) as con:
         staged = stage_records(con, EVENT_PRODUCTS, records)
     return _finish("event products", EVENT_PRODUCTS, len(wanted), records, skips, staged, "product")

@@ -15,8 +15,18 @@ target O5 uses for the same write.
 - **Which 24SO product.** The product's "24so product id" field (read in the same call), else the
   24SO product with the same number (orders_products). A product that is neither is skipped with
   that reason (the spec's rule): its stock stays in Rackbeat.
-- **Nothing twice.** The loader keeps the last figure sent per product: a product whose stock came
-  back to the figure 24SO already has is "unchanged" and not written.
+- **Only a figure 24SO does not have.** 24SO's stock of the named products is read in the same
+  run (one call per company) and staged beside Rackbeat's (stock_facts.py); a figure 24SO already
+  has is skipped with "24SO already has N": this is how the hub's own writes coming back (R3's
+  opening stock, an earlier R8 write, a product renamed by R1 and polled) are recognised as its
+  own echo. The payload keeps 24SO's figure it was compared with, so 24SO drifting away from the
+  last figure written is a change again.
+- **An empty new product is not a count.** A new Rackbeat product (every product the initial sync
+  makes) starts with no stock. While Rackbeat has 0 and has never counted it (no inventory
+  adjustment, never written by R8) and 24SO has stock, the 0 is held with the reason (skip
+  "held: ..."; the run's note `held` counts them) and 24SO keeps its figure. Rackbeat's first
+  count (to 0 too) or any movement ends the hold; R3's opening stock (initial_stock.py) gives
+  the products the hub made 24SO's figure, whose event then is an echo.
 - A failed write is retried by the next run (the product is read again, so the retry writes the
   figure of that moment); one whose product is no longer a 24SO product is closed with the reason.
 """
@@ -40,6 +50,7 @@ from so24_pipelines.sync import failed_keys, flow_key
 FLOW = flow_key("R8")
 EVENT = "inventory.changed"
 SPEC = "rackbeat_stock"
+HELD = ": held: "
 GONE = "its Rackbeat product can no longer be read as this 24SO product (deleted, or unlinked?); not retried"
 
 
@@ -56,12 +67,14 @@ def run_stock(
     failed = failed_keys(run.db_path, FLOW)
     read = read_products(
         run, rackbeat, [*product_numbers, *_retry_numbers(run, failed)], products=products,
-        product_field_id=product_field_id,
+        product_field_id=product_field_id, so24=so24,
     )  # fmt: skip
     records = map_staged(run, load_spec(SPEC), read, {})
     if failed:
         records = run.retire_failures(FLOW, records, GONE)
-    return load_per_identity(run, FLOW, records, so24, StockTarget, reads=[read.read])
+    held = sum(1 for r in records if HELD in (r.skip_reason or ""))
+    done = load_per_identity(run, FLOW, records, so24, StockTarget, reads=[read.read])
+    return done.noting(held=held) if held else done
 
 
 def _retry_numbers(run: RunContext, failed: list[str]) -> list[str]:

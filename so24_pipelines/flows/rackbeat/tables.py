@@ -164,6 +164,8 @@ EVENT_ORDER_LINES = StagingTable(
     ),
 )
 
+# R8 and R3's opening stock: a product's stock as Rackbeat has it, with what the hub knows beside it
+# (stock_facts.py): 24SO's figure, who made the product, whether Rackbeat ever counted it.
 EVENT_PRODUCTS = StagingTable(
     name="rackbeat_event_products",
     record_tag="product",
@@ -173,6 +175,11 @@ EVENT_PRODUCTS = StagingTable(
         Column("so24_product_id", "so24_product_id", "BIGINT"),
         Column("stock_quantity", "stock_quantity", _DEC),
         Column("updated_at", "updated_at", _TS),
+        Column("so24_stock", "so24_stock", _DEC),
+        Column("made_by_hub", "made_by_hub", "BOOLEAN"),
+        Column("counted", "counted", "BOOLEAN"),
+        Column("matches_so24", "matches_so24", "BOOLEAN"),
+        Column("unopened", "unopened", "BOOLEAN"),
     ),
 )
 

@@ -7,6 +7,14 @@ Modes:
 - batch: one backfill partition's ids (the initial sync as a Dagster backfill). Batches never
   move the mark: the plan step set it to the moment the id list was taken, so the schedule picks
   up from there while the backfill fills in what came before.
+
+The mark is the latest DateChanged read, but never later than the moment the read started
+(sync/watermarks.py): a record dated in the future is staged, counted in `future_dated` and
+named by the `dates_not_in_future` check, and cannot hide the changes after it.
+
+An order is staged with its rows as one record (staging.upsert.upsert_family): a row that does
+not fit rejects the order with the row's reason (sync.failed_records, flow E4), and a rejected
+order keeps its staged header and rows as they were.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from so24_pipelines.connectors.errors import ConfigError
@@ -23,10 +31,16 @@ from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
 from so24_pipelines.flows.so24.tables import ensure_schema
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert
+from so24_pipelines.staging.upsert import UpsertResult, max_date_changed, upsert, upsert_family
 from so24_pipelines.sync.backfill import backfill_batch, ensure_backfill_schema, plan_backfill_batches
 from so24_pipelines.sync.failures import record_rejects
-from so24_pipelines.sync.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
+from so24_pipelines.sync.watermarks import (
+    mark_for_read,
+    read_watermark,
+    watermark_key,
+    with_overlap,
+    write_watermark,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +49,19 @@ log = logging.getLogger(__name__)
 # (planning the cast expressions) would otherwise dominate small batches. 20k records of text
 # columns stay well under 100 MB.
 FLUSH_ROWS = 20_000
+
+# A DateChanged this far past the read's start is "in the future" (clocks a little apart are not).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def future_dated(columns: dict, started: datetime) -> int:
+    """How many records of a batch changed after the read started (beyond FUTURE_TOLERANCE)."""
+    limit = (started + FUTURE_TOLERANCE).isoformat()
+    return sum(1 for v in columns.get("date_changed", []) if v and v.strip() > limit)
 
 
 class ColumnBuffer:
@@ -74,6 +101,9 @@ class ExtractReport:
     batches: int = 0
     rows: UpsertResult = field(default_factory=UpsertResult)
     child_rows: UpsertResult = field(default_factory=UpsertResult)
+    started: datetime = field(default_factory=_utcnow)
+    """When the read began (UTC): the mark never passes it."""
+    future_dated: int = 0
 
 
 def prepare(db_path: str | Path) -> None:
@@ -93,19 +123,21 @@ def store_batch(
     advance_to: str | datetime | None,
 ) -> None:
     key_col = entity.table.key[-1]
+    report.future_dated += future_dated(columns, report.started)
     with transaction(db_path) as con:
-        main = upsert(con, entity.table, columns, identity)
-        report.rows.add(main)
-        rejected = list(main.rejected)
         if entity.child is not None and child_columns is not None:
-            child = upsert(con, entity.child, child_columns, identity, parent=entity.table, parent_keys=columns.get(key_col))
+            main, child = upsert_family(con, entity.table, columns, entity.child, child_columns, identity)
             report.child_rows.add(child)
-            rejected += child.rejected
-        rejected_keys = {k for k, _ in rejected}
+        else:
+            main = upsert(con, entity.table, columns, identity)
+        report.rows.add(main)
+        rejected_keys = {k for k, _ in main.rejected}
         stored = [k for k in columns.get(key_col, []) if k is not None and k not in rejected_keys]
-        record_rejects(con, entity.flow, identity, rejected, stored)
+        record_rejects(con, entity.flow, identity, main.rejected, stored)
         if advance_to is not None:
-            write_watermark(con, watermark_key("so24", identity, entity.name), advance_to)
+            write_watermark(
+                con, watermark_key("so24", identity, entity.name), advance_to, not_after=report.started
+            )
     report.batches += 1
 
 
@@ -125,14 +157,17 @@ def extract(
     flush_rows: int = FLUSH_ROWS,
 ) -> ExtractReport:
     """Incremental when a mark exists (and the entity has a change filter), else full."""
+    started = _utcnow()
     with connect(db_path) as con:
-        mark = read_watermark(con, watermark_key("so24", identity, entity.name))
+        mark = mark_for_read(read_watermark(con, watermark_key("so24", identity, entity.name)), started)
     if entity.incremental and mark is not None and not full:
-        report = ExtractReport(entity.name, identity, "incremental", changed_after=with_overlap(mark, overlap_minutes))
+        report = ExtractReport(
+            entity.name, identity, "incremental", changed_after=with_overlap(mark, overlap_minutes), started=started
+        )
         columns, child = entity.fetch(client, report.changed_after, None)
         store_batch(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns))
     elif entity.id_list is not None:
-        report = ExtractReport(entity.name, identity, "full")
+        report = ExtractReport(entity.name, identity, "full", started=started)
         ids = entity.id_list(client)
         buffer = ColumnBuffer()
         for n, chunk in enumerate(_chunks(ids, batch_size)):
@@ -145,7 +180,7 @@ def extract(
         # reads everything again (idempotently) instead of skipping what was never stored.
         store_batch(db_path, entity, identity, buffer.columns, buffer.child, report, advance_to=buffer.latest_ever)
     else:
-        report = ExtractReport(entity.name, identity, "full")
+        report = ExtractReport(entity.name, identity, "full", started=started)
         columns, child = entity.fetch(client, None, None)
         store_batch(db_path, entity, identity, columns, child, report, advance_to=max_date_changed(columns) if entity.incremental else None)
     with connect(db_path) as con:

@@ -2,12 +2,23 @@
 
 Quirks kept from 24SO: customers are Type Business/Consumer and suppliers Type Supplier in the
 same list; GetCompanySyncList is the only paged call (1000 per page, Page counts from 1, a nil
-Active means active and deactivated alike); ChangedAfter/RegisteredAfter ignore seconds. On
-update, Addresses/PhoneNumbers/EmailAddresses replace only the sub-entries sent (Post, Invoice...).
+Active means active and deactivated alike); ChangedAfter/RegisteredAfter ignore seconds.
+
+On update a scalar left out is "no change" (the reference: a field at its sentinel is not set).
+Addresses/PhoneNumbers/EmailAddresses are structures of entries (Post, Invoice, Work ...) and an
+entry that is sent is stored as sent: Post without PostalArea loses its PostalArea. That much is
+what production showed (issue 8: the hub's address writes dropped PostalArea). Whether 24SO also
+drops the entries *not* sent is not documented (reference/24so/API.md is silent), so it is a
+sandbox setting, the environment variable SO24_SANDBOX_COMPANY_ENTRIES read at each save:
+- `entry` (default): a sent entry replaces that entry whole; entries not sent are kept;
+- `structure`: a sent structure replaces the stored one whole; entries not sent are dropped;
+- `field`: field by field; nothing that is not sent is lost (the forgiving reading).
+The control API's PATCH goes through the same save, so it follows the setting too.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from so24_sandbox.so24.dataset import DataSet
@@ -28,6 +39,27 @@ PAGE_SIZE = 1000
 _LIMITS = {"Name": 200, "OrganizationNumber": 20}
 _READ_ONLY = ("Id", "DateChanged", "DateCreated")
 _PER_KEY = ("Addresses", "PhoneNumbers", "EmailAddresses")
+ENTRIES_SETTING = "SO24_SANDBOX_COMPANY_ENTRIES"
+ENTRY_MODES = ("entry", "structure", "field")
+
+
+def entries_mode() -> str:
+    """How a save treats the structures' entries (module docstring); unknown values are refused."""
+    mode = os.environ.get(ENTRIES_SETTING, "entry").strip().lower() or "entry"
+    if mode not in ENTRY_MODES:
+        raise ValueError(f"{ENTRIES_SETTING}={mode!r}: one of {', '.join(ENTRY_MODES)}")
+    return mode
+
+
+def _structure(current: dict | None, sent: dict, mode: str) -> dict:
+    if mode == "structure":
+        return dict(sent)
+    if mode == "entry":
+        return {**(current or {}), **sent}
+    out = dict(current or {})
+    for name, entry in sent.items():
+        out[name] = {**(out.get(name) or {}), **entry} if isinstance(entry, dict) else entry
+    return out
 
 
 def _values(nested: dict | None) -> list[str]:
@@ -102,9 +134,10 @@ def save_company(ds: DataSet, item: dict, now: datetime) -> dict:
         if current is None:
             raise ItemError(f"Company with Id {item['Id']} does not exist.")
         record = merged(current, item, _READ_ONLY)
+        mode = entries_mode()
         for key in _PER_KEY:
             if key in item:
-                record[key] = {**(current.get(key) or {}), **item[key]}
+                record[key] = _structure(current.get(key), item[key], mode)
     else:
         if not item.get("Name"):
             raise ItemError("A new company needs Name.")
