@@ -12,6 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
+from so24_pipelines.connectors.so24.session import current_identity
+from so24_pipelines.flows import pairing
 from so24_pipelines.flows.so24.extract import prepare
 from so24_pipelines.webhooks.inbox import Inbox
 
@@ -63,6 +65,18 @@ class So24Resource(dg.ConfigurableResource):
     def identity_ids(self) -> list[str | None]:
         """The configured companies, or [None] for the login's default company."""
         return list(self.identities) or [None]
+
+    def paired_identity(self, db_path: str | Path, system: str, chosen: str | None) -> str:
+        """The 24SO company `system` is paired with (flows/pairing.py: one rule for every system);
+        logs in only when staging holds no company yet."""
+
+        def login_company() -> str:
+            with self.client() as client:
+                return current_identity(client, None)
+
+        return pairing.paired_identity(
+            db_path, system, chosen=chosen, configured=self.identities, login_company=login_company
+        )
 
 
 class InboxResource(dg.ConfigurableResource):

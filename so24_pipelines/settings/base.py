@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -100,6 +101,22 @@ class _Connect(_Model):
 
 class ConnectedSystemSettings(SystemSettings, _Connect):
     """A system other than 24SO: a deployment connects only some of them (`enabled`)."""
+
+    so24_identity: str | None = Field(
+        None,
+        description="The 24SO company (identity GUID) this system is paired with (X9); it must be listed in "
+        "so24.identities. Empty: the first of so24.identities, else the login's default company.",
+    )
+
+    @field_validator("so24_identity")
+    @classmethod
+    def _check_so24_identity(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(UUID(value))
+        except (ValueError, TypeError, AttributeError):
+            raise ValueError("must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6") from None
 
 
 # --------------------------------------------------------------------------- flows

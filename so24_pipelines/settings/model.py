@@ -279,9 +279,25 @@ class Settings(_Model):
         data = {k: ({} if v is None and k in cls.model_fields else v) for k, v in data.items()}
         token = _CONNECTED.set(_raw_connected(data))
         try:
-            return handler({"flows": {}, **data})
+            settings = handler({"flows": {}, **data})
         finally:
             _CONNECTED.reset(token)
+        settings._check_pairings()
+        return settings
+
+    def _check_pairings(self) -> None:
+        """A system paired with a company the extraction does not read would sync nothing (or the
+        wrong company's records): its `so24_identity` must be one of `so24.identities`."""
+        problems = []
+        for name in CONNECTABLE_SYSTEMS:
+            chosen = getattr(self, name).so24_identity
+            if chosen and chosen not in self.so24.identities:
+                problems.append((
+                    f"{name}.so24_identity",
+                    f"{chosen} is not in so24.identities; list it there so the extraction reads that company",
+                ))  # fmt: skip
+        if problems:
+            _fail(problems)
 
     def flow(self, flow_id: str) -> FlowSettings:
         """One flow's settings by its FLOWS.md ID (case-insensitive)."""

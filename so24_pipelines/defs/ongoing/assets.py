@@ -28,7 +28,7 @@ from so24_pipelines.defs.ongoing.resources import OngoingResource
 from so24_pipelines.defs.resources import So24Resource
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.ongoing import articles, order_status, orders, stock, suppliers
-from so24_pipelines.flows.ongoing.identity import paired_identity, use_paired_identity
+from so24_pipelines.flows.pairing import use_identity
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.settings import Settings
 
@@ -93,10 +93,10 @@ class _Step:
 StepBody = Callable[[_Step], list[FlowRun]]
 
 
-def _in_step(step_body: StepBody) -> FlowBody:
+def _in_step(step_body: StepBody, chosen: str | None) -> FlowBody:
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         ongoing, so24 = context.resources.ongoing, context.resources.so24
-        return step_body(_Step(run, ongoing, so24, paired_identity(run.db_path, so24.identities)))
+        return step_body(_Step(run, ongoing, so24, so24.paired_identity(run.db_path, SYSTEM, chosen)))
 
     return body
 
@@ -116,7 +116,7 @@ def _back_to_so24(sync: Callable[..., FlowRun | list[FlowRun]], *args: Any, **op
 
     def body(step: _Step) -> list[FlowRun]:
         with step.ongoing.client() as wms, step.so24.client() as client:
-            use_paired_identity(client, step.identity, step.so24.identities)
+            use_identity(client, step.identity, SYSTEM)
             runs = sync(step.run, wms, client, step.identity, *args, **options)
         return runs if isinstance(runs, list) else [runs]
 
@@ -144,7 +144,8 @@ BODIES: dict[str, Callable[[Settings], StepBody]] = {
 def _asset(key: str, settings: Settings) -> dg.AssetsDefinition:
     spec = ASSETS[key]
     flow = settings.flow(spec.flow)
-    return flow_asset(spec, _in_step(BODIES[key](settings)), enabled=flow.enabled, dry_run=flow.dry_run)
+    body = _in_step(BODIES[key](settings), settings.ongoing.so24_identity)
+    return flow_asset(spec, body, enabled=flow.enabled, dry_run=flow.dry_run)
 
 
 def ongoing_resource(settings: Settings) -> OngoingResource:

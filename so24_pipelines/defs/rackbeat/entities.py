@@ -22,7 +22,6 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.connectors.so24.session import current_identity
 from so24_pipelines.defs.flow_asset import (
     FLOW_TAG,
     RETRY,
@@ -37,6 +36,7 @@ from so24_pipelines.defs.flow_asset import (
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.pairing import use_identity
 from so24_pipelines.flows.rackbeat import entities_run as er
 from so24_pipelines.flows.rackbeat.entities_specs import ENTITIES, INVOICES_FLOW, INVOICES_SPEC
 from so24_pipelines.flows.rackbeat.entities_staging import ensure_tables, stage
@@ -44,8 +44,6 @@ from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
 from so24_pipelines.flows.rackbeat.readiness import ReadinessReport, check_readiness
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.settings import Settings
-from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.sync.state import get_state, set_state
 
 # What dg.define_asset_job returns; Dagster does not export the class by a public name.
 AssetJob = Any
@@ -55,29 +53,14 @@ SYSTEM = "rackbeat"
 POOL = pool_for(SYSTEM)
 KINDS = frozenset({"rest", "duckdb"})
 SETUP = "rackbeat_setup"
-IDENTITY_STATE = "rackbeat/so24_identity"
 SO24_UPSTREAM = {"products": "so24_products", "customers": "so24_companies", "suppliers": "so24_companies",
                  "product_groups": "so24_categories"}  # fmt: skip
 STAGED = ("product_groups", "products", "customers", "suppliers", "invoices")
 
 
-def so24_identity(so24: So24Resource, db_path: str) -> str:
-    """The 24SO company paired with the Rackbeat account: the first configured, else the login's.
-
-    Cached in sync.state so a step that only reads staging does not log in to 24SO to learn it.
-    """
-    configured = so24.identity_ids()[0]
-    if configured:
-        return configured
-    with connect(db_path) as con:
-        cached = get_state(con, IDENTITY_STATE)
-    if cached:
-        return cached
-    with so24.client() as client:
-        found = current_identity(client, None)
-    with transaction(db_path) as con:
-        set_state(con, IDENTITY_STATE, found)
-    return found
+def so24_identity(so24: So24Resource, db_path: str, settings: Settings) -> str:
+    """The 24SO company paired with the Rackbeat account (flows/pairing.py, one rule for every system)."""
+    return so24.paired_identity(db_path, "rackbeat", settings.rackbeat.so24_identity)
 
 
 def _readiness(rackbeat: RackbeatResource, *, ensure_fields: bool) -> ReadinessReport:
@@ -118,7 +101,7 @@ def rackbeat_readiness(rackbeat: RackbeatResource) -> dg.AssetCheckResult:
     )
 
 
-def _staging_asset(entity: str) -> dg.AssetsDefinition:
+def _staging_asset(entity: str, settings: Settings) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"rackbeat_{entity}", group_name=GROUP, kinds=KINDS, pool=POOL, deps=[SETUP], retry_policy=RETRY,
         description=f"Rackbeat {entity.replace('_', ' ')} read into staging.rackbeat_{entity} (changed since the last read).",
@@ -127,7 +110,7 @@ def _staging_asset(entity: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, rackbeat: RackbeatResource, so24: So24Resource, staging: StagingResource
     ):
         ensure_tables(staging.db_path)
-        identity = so24_identity(so24, str(staging.db_path))
+        identity = so24_identity(so24, str(staging.db_path), settings)
         with rackbeat.client() as client:
             report = stage(client, staging.db_path, entity, identity)
         rows = report.rows
@@ -165,7 +148,7 @@ def _to_rackbeat(settings: Settings, name: str) -> tuple[FlowAsset, FlowBody]:
 
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         ensure_tables(run.db_path)
-        identity = so24_identity(context.resources.so24, str(run.db_path))
+        identity = so24_identity(context.resources.so24, str(run.db_path), settings)
         initial = context.run.tags.get(FLOW_TAG) == "R3"
         with context.resources.rackbeat.client() as client:
             return [er.to_rackbeat(settings, client, run, entity, identity, initial=initial)]
@@ -185,8 +168,9 @@ def _to_so24(settings: Settings, name: str) -> tuple[FlowAsset, FlowBody]:
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         ensure_tables(run.db_path)
         so24: So24Resource = context.resources.so24
+        identity = so24_identity(so24, str(run.db_path), settings)
         with context.resources.rackbeat.client() as rb, so24.client() as client:
-            identity = current_identity(client, so24.identity_ids()[0])
+            use_identity(client, identity, "rackbeat")
             return [er.to_so24(settings, rb, client, run, entity, identity)]
 
     return spec, body
@@ -204,8 +188,9 @@ def _invoices(settings: Settings) -> tuple[FlowAsset, FlowBody]:
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         ensure_tables(run.db_path)
         so24: So24Resource = context.resources.so24
+        identity = so24_identity(so24, str(run.db_path), settings)
         with so24.client() as client:
-            identity = current_identity(client, so24.identity_ids()[0])
+            use_identity(client, identity, "rackbeat")
             return [er.invoices_to_so24(settings, client, run, identity)]
 
     return spec, body
@@ -220,7 +205,7 @@ def flows(settings: Settings) -> list[tuple[FlowAsset, FlowBody]]:
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
-    assets = [_setup_asset(), *(_staging_asset(e) for e in STAGED)]
+    assets = [_setup_asset(), *(_staging_asset(e, settings) for e in STAGED)]
     return assets + [flow_asset(spec, body) for spec, body in flows(settings)]
 
 

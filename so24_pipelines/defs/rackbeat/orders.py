@@ -28,6 +28,7 @@ from so24_pipelines.defs.flow_asset import (
     told_to_user,
 )
 from so24_pipelines.defs.flow_metadata import flow_metadata
+from so24_pipelines.defs.rackbeat.entities import so24_identity
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
@@ -60,13 +61,16 @@ def _r4_asset(settings: Settings) -> dg.AssetsDefinition:
             "each once: Rackbeat order number and custom field '24so order id' = 24SO OrderId; the 24SO "
             "row id of every line in sync.rackbeat_order_lines. Field map: mapping/specs/rackbeat_orders.yaml."
         ),
-        deps=("so24_orders", "so24_order_rows"), owns=(R4_FLOW,), specs=(SPEC_NAME,), resources=("rackbeat",),
+        deps=("so24_orders", "so24_order_rows"), owns=(R4_FLOW,), specs=(SPEC_NAME,), resources=("rackbeat", "so24"),
     )  # fmt: skip
 
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         rackbeat: RackbeatResource = context.resources.rackbeat
+        identity = so24_identity(context.resources.so24, str(run.db_path), settings)
         with rackbeat.client() as client:
-            return [run_orders(run, client, so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status)]
+            return [run_orders(
+                run, client, so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status, identity=identity
+            )]  # fmt: skip
 
     return flow_asset(spec, body, enabled=r4.enabled, dry_run=r4.dry_run)
 
@@ -92,7 +96,8 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
     ) -> dg.Output[None]:
         run = run_context(context, staging.db_path, r9.dry_run)
         with told_to_user(), rackbeat.client() as rb, so24.client() as client:
-            identity = so24_extract.extract_order(client, run.db_path, config.order_id, config.identity)
+            paired = config.identity or so24_identity(so24, str(run.db_path), settings)
+            identity = so24_extract.extract_order(client, run.db_path, config.order_id, paired)
             done = run_orders(
                 run, rb, so24_status=r4.so24_status, rackbeat_status=r4.rackbeat_status,
                 only=[f"{identity}:{int(config.order_id)}"],

@@ -50,7 +50,7 @@ def _asset(settings: Settings) -> tuple[FlowAsset, dg.AssetsDefinition]:
     def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
         if not master:
             return [run.idle(FLOW, "Rackbeat is not 24SO's stock master (flows.R8 is off): its stock is not opened from 24SO")]
-        identity = so24_identity(context.resources.so24, str(run.db_path))
+        identity = so24_identity(context.resources.so24, str(run.db_path), settings)
         rackbeat: RackbeatResource = context.resources.rackbeat
         with rackbeat.client() as client:
             return [open_stock(run, client, identity)]

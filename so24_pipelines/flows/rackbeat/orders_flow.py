@@ -50,6 +50,7 @@ def run_orders(
     so24_status: str,
     rackbeat_status: str,
     only: Sequence[str] | None = None,
+    identity: str | None = None,
     max_workers: int = 4,
     claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
     full: bool = False,
@@ -58,11 +59,13 @@ def run_orders(
 
     Incremental: orders whose staged content did not change since the last good run are not
     mapped again (orders_mapping.py); `full` maps every eligible order, e.g. after restoring
-    Rackbeat. Failed and unconfirmed records are always included. The readiness report is the
-    run's note `readiness`.
+    Rackbeat. Failed and unconfirmed records are always included. `identity`: only the orders of
+    the 24SO company paired with the Rackbeat account (flows/pairing.py); None: every staged
+    company's. The readiness report is the run's note `readiness`.
     """
     readiness = readiness_for_orders(client, dry_run=run.dry_run)
-    since = None if only is not None or full else read_marks(run.db_path, staged_identities(run.db_path), so24_status)
+    companies = [identity] if identity else staged_identities(run.db_path)
+    since = None if only is not None or full else read_marks(run.db_path, companies, so24_status)
     mapped = map_orders(
         run.db_path,
         so24_status=so24_status,
@@ -70,6 +73,7 @@ def run_orders(
         open_keys=failed_keys(run.db_path, FLOW),
         only=only,
         since=since,
+        company=identity,
     )
     target = RackbeatOrderTarget(
         client,

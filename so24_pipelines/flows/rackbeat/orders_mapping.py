@@ -153,8 +153,9 @@ def map_orders(
     since: dict[str, datetime] | None = None,
     overlap: timedelta = STAGING_OVERLAP,
     spec: Spec | None = None,
+    company: str | None = None,
 ) -> MappedOrders:
-    """The R4 records of every staged company.
+    """The R4 records of every staged company, or of `company` only (the paired company).
 
     `open_keys`: loader keys ("identity:OrderId") to map whatever their status (failed_keys).
     `only`: map just these loader keys, with no status filter (R9).
@@ -170,7 +171,8 @@ def map_orders(
         identity, order_id = split_key(key)
         wanted.setdefault(identity, []).append(order_id)
     result = MappedOrders([])
-    for identity in staged_identities(db_path):
+    companies = [c for c in staged_identities(db_path) if company is None or c == company]
+    for identity in companies:
         mapped: list[MappedRecord] = []
         if only is None:
             keys, result.marks[identity] = _changed(
