@@ -33,8 +33,11 @@ bench: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/so24 sandbox
 
+# Preflight, logging in to every connected system. Beside a running `make demo` it checks the
+# demo's settings file and env (the demo leaves so24_demo.json in its DAGSTER_HOME, default
+# .dagster_home/; it holds no credentials); `make check CHECK_ARGS=--no-demo` checks this shell's.
 check: $(STAMP)
-	$(BIN)/so24 check
+	$(BIN)/so24 check $(CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """`so24`: the hub's command line.
 
     so24 sandbox [--port 8024] [--scale 200]   serve the emulators of every system on one port
-    so24 check [--no-probe]                    preflight: settings, credentials, reachability
+    so24 check [--no-probe] [--no-demo]        preflight: settings, credentials (logs in), reachability
     so24 demo [--port 3000]                    sandbox + `dagster dev` with a persistent DAGSTER_HOME
     so24 bench                                 the scale benchmarks (prints P-lines with ratios)
 
@@ -11,12 +11,14 @@ The sandbox runs as a child process (`python -m so24_sandbox`): the hub never im
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import requests
@@ -34,6 +36,10 @@ SANDBOX_CREDENTIAL_ENV = {
 }
 RECEIVER_PORT = 8025
 DEMO_SYSTEMS = ("rackbeat", "ongoing")  # the systems the sandbox emulates today
+# What a running `so24 demo` leaves in its DAGSTER_HOME for `so24 check` (make check): its pid,
+# settings file and sandbox URL. No credential values: check asks the sandbox for the same public
+# demo credentials the demo took, for the vars not set in its own environment.
+DEMO_HANDOFF = "so24_demo.json"
 
 
 def sandbox_env(sandbox_url: str, env: dict[str, str]) -> None:
@@ -82,18 +88,75 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return subprocess.call(argv)
 
 
+def demo_home(env: Mapping[str, str]) -> Path:
+    """The DAGSTER_HOME `so24 demo` uses (and `so24 check` looks in for a running demo)."""
+    return Path(env.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_demo(env: Mapping[str, str]) -> dict | None:
+    """The hand-off of a `so24 demo` that is still running, else None (none, stale or unreadable)."""
+    path = demo_home(env) / DEMO_HANDOFF
+    try:
+        handoff = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(handoff["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return handoff if _alive(pid) else None
+
+
+def check_env(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str | None, dict[str, str], str | None]:
+    """(settings path, env, note) `so24 check` uses: the running demo's when there is one.
+
+    `make demo` runs Dagster with DAGSTER_HOME, SO24_SETTINGS (its own settings file unless
+    SO24_SETTINGS was set) and the sandbox's public credentials for the vars not set; beside a
+    running demo, check reads exactly those, so it checks what the demo runs. `--settings`, a
+    SO24_SETTINGS naming another file, or `--no-demo` check this shell's settings and env instead.
+    """
+    env = dict(environ)
+    demo = None if (args.no_demo or args.settings) else running_demo(env)
+    named = env.get("SO24_SETTINGS")
+    if demo is None or (named and Path(named).expanduser().resolve() != Path(demo["settings"]).resolve()):
+        return args.settings, env, None
+    env.update(DAGSTER_HOME=demo["dagster_home"], SO24_SETTINGS=demo["settings"])
+    filled = [var for var in SANDBOX_CREDENTIAL_ENV if var not in env]
+    note = (
+        f"so24 check: checking the running demo (pid {demo['pid']}): settings {demo['settings']}, "
+        f"DAGSTER_HOME {demo['dagster_home']}"
+    )
+    try:
+        sandbox_env(demo["sandbox_url"], env)
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        return demo["settings"], env, f"{note}; its sandbox's credentials did not load ({type(exc).__name__})"
+    if filled:
+        note += f"; {', '.join(filled)} from the sandbox's public demo credentials, as the demo does"
+    return demo["settings"], env, note
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    from so24_pipelines.preflight import format_report, preflight
+    from so24_pipelines.preflight import check, format_report, has_errors
     from so24_pipelines.settings import SettingsError, load_settings
 
+    path, env, note = check_env(args, os.environ)
+    if note:
+        print(note)
     try:
-        settings = load_settings(args.settings)
+        settings = load_settings(path, env=env)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 1
-    problems = preflight(settings, probe=not args.no_probe)
-    print(format_report(problems))
-    return 1 if any(p.severity == "error" for p in problems) else 0
+    report = check(settings, env=env, probe=not args.no_probe, login=not args.no_probe)
+    print(format_report(report.problems, report.verified))
+    return 1 if has_errors(report.problems) else 0
 
 
 DEFAULT_SANDBOX = "http://127.0.0.1:8024"
@@ -123,6 +186,17 @@ def demo_settings(home: Path, sandbox_url: str) -> Path:
     return path
 
 
+def write_demo_handoff(home: Path, sandbox_url: str, settings: str) -> Path:
+    """What `so24 check` needs to check this demo: no credentials, see DEMO_HANDOFF."""
+    path = home / DEMO_HANDOFF
+    data = {
+        "pid": os.getpid(), "sandbox_url": sandbox_url,
+        "settings": str(Path(settings).expanduser().resolve()), "dagster_home": str(home),
+    }  # fmt: skip
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -134,6 +208,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         [sys.executable, "-m", "so24_sandbox", "--port", str(args.sandbox_port), "--scale", str(args.scale)]
     )
     children = [sandbox]
+    handoff: Path | None = None
     try:
         _wait_for(f"{sandbox_url}/_sandbox/health", sandbox, 120)
         env = dict(os.environ, DAGSTER_HOME=str(home))
@@ -150,9 +225,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"Webhook receiver on http://127.0.0.1:{RECEIVER_PORT}/webhooks/rackbeat (registered with Rackbeat).",
             flush=True,
         )
+        handoff = write_demo_handoff(home, sandbox_url, env["SO24_SETTINGS"])
         print(
             f"Sandbox ready. Dagster UI: http://localhost:{args.port}  (DAGSTER_HOME={home})\n"
-            "Open Assets > so24 and click 'Materialize all'. Stop with Ctrl-C.",
+            "Open Assets > so24 and click 'Materialize all'. `make check` beside it checks this demo. "
+            "Stop with Ctrl-C.",
             flush=True,
         )
         dagster = subprocess.Popen(
@@ -167,6 +244,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             dagster.send_signal(signal.SIGINT)
             return dagster.wait()
     finally:
+        if handoff is not None:
+            handoff.unlink(missing_ok=True)
         for child in reversed(children):
             child.terminate()
             child.wait(timeout=15)
@@ -186,9 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=24)
     p.set_defaults(fn=cmd_sandbox)
 
-    p = sub.add_parser("check", help="preflight: settings, credentials, reachability")
+    p = sub.add_parser(
+        "check", help="preflight: settings, credentials (logs in), reachability",
+        description=(
+            "Preflight: settings, env vars, staging, reachability, and a login to every connected system "
+            "an enabled flow uses (a refusal names the env var). Beside a running `so24 demo` (its "
+            "DAGSTER_HOME holds so24_demo.json) it checks the demo's settings file and env: the sandbox's "
+            "public demo credentials for the vars not set here, as the demo does."
+        ),
+    )  # fmt: skip
     p.add_argument("--settings", default=None, help="path to so24.yaml (default: $SO24_SETTINGS or ./so24.yaml)")
-    p.add_argument("--no-probe", action="store_true", help="do not try to reach the systems")
+    p.add_argument("--no-probe", action="store_true", help="do not try to reach the systems or log in")
+    p.add_argument(
+        "--no-demo", action="store_true",
+        help="check this shell's settings and env even beside a running `so24 demo`",
+    )  # fmt: skip
     p.set_defaults(fn=cmd_check)
 
     p = sub.add_parser("demo", help="sandbox + dagster dev with a persistent DAGSTER_HOME")

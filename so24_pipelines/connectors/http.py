@@ -15,6 +15,14 @@ Decisions worth knowing before a subclass relies on them:
   that got it: the vendors count per credential, so the sibling threads would only collect 429s
   of their own. A Retry-After beyond `RetryPolicy.max_retry_after` is not slept inside a step; the
   RateLimited error goes up so Dagster's RetryPolicy can reschedule the run instead.
+- A system that cannot be connected to at all (refused, host name not found, TLS handshake,
+  connect timeout) is not worth minutes of retries: the connect timeout is small
+  (`CONNECT_TIMEOUT`, also when a single number is given as the timeout), connection failures are
+  retried only within `RetryPolicy.connect_budget` seconds, and then `UnreachableError` names the
+  URL and the setting to check. For `connect_budget` seconds after that the client fails every
+  call at once with the same verdict instead of trying again (a loader sending 500 records to a
+  system that is down would otherwise spend the budget per record). Read timeouts, 5xx and
+  dropped connections on a service that did answer keep the longer, Retry-After-aware retries.
 - Errors name the call as "<system> <METHOD> <path>" without the query string (some vendors take
   API keys as query parameters) and never carry headers; messages from `requests` are scrubbed of
   URLs for the same reason and are not chained (`from None`), so a logged traceback cannot leak.
@@ -50,6 +58,8 @@ from so24_pipelines.connectors.errors import (
     RateLimited,
     RecordRejected,
     TransientError,
+    UnreachableError,
+    url_for_message,
 )
 from so24_pipelines.connectors.ratelimit import TokenBucket
 
@@ -67,6 +77,7 @@ _TRANSPORT_ERRORS = (
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REJECT_STATUSES = frozenset({400, 409, 422})
 USER_AGENT = "so24-pipelines (+https://github.com/so24-pipelines)"
+CONNECT_TIMEOUT = 5.0
 
 
 class NotFound(ConnectorError):
@@ -80,12 +91,16 @@ class RetryPolicy:
     `attempts` counts the first try. Backoff is exponential from `backoff_base`, capped at
     `backoff_max`, with "equal jitter" (half fixed, half random) so parallel workers that failed
     together do not come back together, yet never retry with zero delay.
+
+    `connect_budget`: seconds a call may spend on connection failures (attempts, connect timeouts
+    and the sleeps between them) before UnreachableError; no retry starts that could end past it.
     """
 
     attempts: int = 5
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     max_retry_after: float = 120.0
+    connect_budget: float = 20.0
 
     def backoff(self, retry_number: int, rng: random.Random) -> float:
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, retry_number - 1)))
@@ -127,12 +142,46 @@ def _scrub(text: str, limit: int = 300) -> str:
     return cleaned[:limit]
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
+def never_sent(exc: BaseException) -> bool:
     """True when the request provably did not reach the server, so even a POST may be repeated."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    reason = getattr(exc.args[0], "reason", None) if getattr(exc, "args", None) else None
     return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
+
+
+def connect_failure(exc: BaseException) -> str | None:
+    """Why no connection could be made ("connection refused", "host name not found", ...), or None
+    when `exc` is not a connection failure (it came after connecting: a read timeout, a dropped
+    answer), so the caller keeps its usual retries for a service that did answer.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"{name}: TLS handshake failed"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"{name}: no connection within the connect timeout"
+    if not isinstance(exc, requests.ConnectionError):
+        return None
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return f"{name}: host name not found"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        refused = "refused" in str(reason).lower()
+        return f"{name}: {'connection refused' if refused else 'no connection to the host'}"
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return f"{name}: no connection within the connect timeout"
+    if isinstance(reason, urllib3.exceptions.SSLError):
+        return f"{name}: TLS handshake failed"
+    if isinstance(reason, urllib3.exceptions.ProxyError):
+        return f"{name}: the proxy refused the connection"
+    return None
+
+
+def split_timeout(timeout: float | tuple[float, float]) -> tuple[float, float]:
+    """(connect, read) seconds; a single number caps the connect part at CONNECT_TIMEOUT."""
+    if isinstance(timeout, tuple):
+        return float(timeout[0]), float(timeout[1])
+    return min(float(timeout), CONNECT_TIMEOUT), float(timeout)
 
 
 def _json_default(value: Any) -> Any:
@@ -167,6 +216,7 @@ class RestClient:
         base_url: str,
         *,
         name: str = "rest",
+        setting: str | None = None,
         auth: requests.auth.AuthBase | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | tuple[float, float] = (5.0, 60.0),
@@ -185,10 +235,11 @@ class RestClient:
             raise ConfigError(f"{name} base URL must not contain credentials; pass them as auth")
         self.base_url = base_url.rstrip("/")
         self.name = name
+        self.setting = setting or f"{name}.base_url"
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
         self._auth = auth
-        self._timeout = timeout
+        self._timeout = split_timeout(timeout)
         self._session = session or requests.Session()
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         if headers:
@@ -199,6 +250,7 @@ class RestClient:
         self._rng = rng or random.Random()
         self._cooldown_lock = threading.Lock()
         self._resume_at = 0.0
+        self._down: tuple[float, UnreachableError] | None = None  # (when given up, verdict)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -315,13 +367,20 @@ class RestClient:
         data = None
         if json_body is not None:
             data = json.dumps(json_body, default=_json_default).encode("utf-8")
+        self._fail_fast_if_down(call)
         retry_number = 0
+        started = self._clock()
         while True:
             try:
-                return self._attempt(method, url, call, params, data, not_found_ok)
+                answer = self._attempt(method, url, call, params, data, not_found_ok)
+                self._down = None
+                return answer
             except _Retryable as failure:
                 retry_number += 1
                 err = failure.error
+                if isinstance(err, UnreachableError):
+                    self._retry_connect_or_raise(err, url, call, retry_number, started, failure.safe or repeatable)
+                    continue
                 if retry_number >= self.retry.attempts or not (failure.safe or repeatable):
                     raise err from None
                 retry_after = err.retry_after if isinstance(err, RateLimited) else None
@@ -337,6 +396,36 @@ class RestClient:
                 self._sleep(delay)
 
     # ---- internals -------------------------------------------------------------------------
+
+    def _fail_fast_if_down(self, call: str) -> None:
+        """Within connect_budget seconds of giving up on connecting, fail without a new attempt."""
+        down = self._down
+        if down is None:
+            return
+        since = self._clock() - down[0]
+        if since < self.retry.connect_budget:
+            raise down[1].again(call, since)
+        self._down = None
+
+    def _retry_connect_or_raise(
+        self, err: UnreachableError, url: str, call: str, retry_number: int, started: float, safe: bool
+    ) -> None:
+        """Sleep before another connect attempt, or raise UnreachableError when the budget is spent."""
+        elapsed = self._clock() - started
+        delay = self.retry.backoff(retry_number, self._rng)
+        over_budget = elapsed + delay + self._timeout[0] > self.retry.connect_budget
+        if retry_number >= self.retry.attempts or not safe or over_budget:
+            final = UnreachableError.after(
+                call=call, url=url, reason=err.reason, system=self.name, setting=self.setting,
+                configured=self.base_url, attempts=retry_number, seconds=elapsed, retry_safe=err.retry_safe,
+            )  # fmt: skip
+            self._down = (self._clock(), final)
+            raise final from None
+        log.warning(
+            "%s: cannot connect to %s (%s); retry %d in %.2fs",
+            call, url_for_message(url), err.reason, retry_number, delay,
+        )  # fmt: skip
+        self._sleep(delay)
 
     def _cool_down(self, seconds: float) -> None:
         with self._cooldown_lock:
@@ -369,8 +458,12 @@ class RestClient:
                     auth=self._auth, timeout=self._timeout,
                 )
         except _TRANSPORT_ERRORS as exc:
+            why = connect_failure(exc)
+            if why is not None:
+                err = UnreachableError(why, call=call, url=url, reason=why, retry_safe=never_sent(exc))
+                raise _Retryable(err, safe=never_sent(exc)) from None
             reason = f"{type(exc).__name__}: {_scrub(str(exc), 200)}"
-            raise _Retryable(TransientError(reason, call=call), safe=_never_sent(exc)) from None
+            raise _Retryable(TransientError(reason, call=call), safe=never_sent(exc)) from None
         except requests.RequestException as exc:  # invalid URL, headers, ...: retrying cannot help
             raise ConnectorError(f"{type(exc).__name__}: {_scrub(str(exc), 200)}", call=call) from None
         return self._handle(response, call, not_found_ok)

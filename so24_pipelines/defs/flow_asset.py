@@ -13,13 +13,20 @@
 - `pool_for(system)`: one Dagster pool per external API (`<system>_api`), so the steps calling
   one API are bounded together (`dagster instance concurrency set rackbeat_api 1`).
 - `told_to_user`: a setting or prerequisite problem (ConfigError, AuthError) fails the step once
-  with its own message; retrying it would only repeat the message.
+  with its own message; retrying it would only repeat the message. So does a system that cannot
+  be connected to (UnreachableError: refused, unknown host, TLS, connect timeout): the connector
+  has already retried for its connect budget (about 20 s), and RETRY's 10 s and 20 s pauses,
+  each followed by another full budget, would hold the step (and its pool slot) for a minute and
+  a half to say the same thing. The failure names the URL and the setting to check, within 30 s;
+  the next scheduled tick is the retry.
 - `failed_records_check`: the asset check `no_failed_records`: while a record of the flow waits
   in the failed records it fails with ERROR severity, the records and the target's reasons in its
   metadata, so a run whose load failed records is not a clean success. The asset jobs select it
   with the asset (a check runs after its asset in the same run); a run that leaves it out (the
   one-step event jobs R5/R6/R8, kept to one step for latency) gets the same evaluation from the
   asset step itself (`failed_records_evaluation`), and so does the event sweep.
+- `FlowConfig`: the run config every flow asset takes (`dry_run: true` previews one run from the
+  launchpad); an event flow's config (which events, which records) extends it.
 - `run_alive(instance)`: what the loader asks before taking over a claim of another run: a run
   the instance reports finished, failed or canceled, or does not know, is over, so the records a
   crashed run held resume on the next tick instead of after the 30-minute claim TTL.
@@ -32,8 +39,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from so24_pipelines.connectors.errors import AuthError, ConfigError
+from so24_pipelines.connectors.errors import AuthError, ConfigError, UnreachableError
 from so24_pipelines.defs.cadence import cron_for
 from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, reasons_markdown, switched_off
 from so24_pipelines.defs.resources import StagingResource
@@ -56,11 +64,28 @@ def flow_tags(flow: str) -> dict[str, str]:
 
 @contextmanager
 def told_to_user() -> Iterator[None]:
-    """A setting or prerequisite problem fails the run once with its message (no retries)."""
+    """A setting or prerequisite problem, or a system that cannot be connected to, fails the step
+    once with its message (no Dagster retries; see the module doc)."""
     try:
         yield
-    except (ConfigError, AuthError) as exc:
+    except (ConfigError, AuthError, UnreachableError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+class FlowConfig(dg.Config):
+    """The run config of every flow asset (and of the ops that load: R9, the event sweep).
+
+    `dry_run: true` makes this one run a preview: the plan goes into the metadata (`preview`) and
+    nothing is written anywhere, as with `flows.<flow>.dry_run` in so24.yaml. It can only turn a
+    preview on: a flow set to dry run in so24.yaml stays a preview whatever a run asks, so turning
+    a flow live is a settings change, reviewed like one, never a launchpad click.
+    """
+
+    dry_run: bool = Field(
+        default=False,
+        description="Preview only: plan and show the plan (metadata 'preview'), write nothing. "
+        "A flow set to dry_run in so24.yaml previews whatever this says.",
+    )
 
 
 def run_alive(instance: dg.DagsterInstance) -> Callable[[str], bool]:
@@ -159,15 +184,20 @@ class FlowAsset:
 
 def flow_asset(
     spec: FlowAsset, body: FlowBody, *, enabled: bool = True, dry_run: bool = False,
-    config: type[dg.Config] | None = None,
+    config: type[FlowConfig] | None = None,
 ) -> dg.AssetsDefinition:  # fmt: skip
     """The asset of one flow: `body` runs with a RunContext (previewing when `dry_run`).
 
-    With `config`, the asset takes that run config (an event flow's event ids and the records they
-    name, R9's order id) and the body gets it as a third argument; a sensor's RunRequest keys it by
-    the asset's name. A flow that is switched off stays in the graph (lineage, description) and a
-    materialization of it does nothing and says so.
+    Every flow asset takes a run config: `FlowConfig` (`dry_run`, previewing one run on top of the
+    so24.yaml setting), or `config`, a FlowConfig with more (an event flow's event ids and the
+    records they name), which the body then gets as a third argument; a sensor's RunRequest keys
+    it by the asset's name. A flow that is switched off stays in the graph (lineage, description)
+    and a materialization of it does nothing and says so.
     """
+    if config is not None and not issubclass(config, FlowConfig):
+        raise TypeError(f"{spec.name}: a flow asset's config extends FlowConfig (it carries dry_run)")
+    schema = config or FlowConfig
+    body_takes_config = config is not None
     state = "" if enabled else f" Switched off (flows.{spec.flow}.enabled: false)."
     decorate = dg.asset(
         name=spec.name, group_name=spec.group, kinds=set(spec.kinds), deps=list(spec.deps),
@@ -176,13 +206,15 @@ def flow_asset(
         required_resource_keys={"staging", *spec.resources},
     )  # fmt: skip
 
-    def outcome(context: dg.AssetExecutionContext, given: tuple[dg.Config, ...]) -> dg.MaterializeResult:
+    def outcome(context: dg.AssetExecutionContext, given: FlowConfig) -> dg.MaterializeResult:
         if not enabled:
             context.log.warning("%s is switched off in so24.yaml; nothing done", spec.flow)
             return switched_off(spec.flow)
-        run = run_context(context, context.resources.staging.db_path, dry_run)
+        if given.dry_run and not dry_run:
+            context.log.info("%s: dry run asked in the run config; previewing, nothing is written", spec.flow)
+        run = run_context(context, context.resources.staging.db_path, dry_run or given.dry_run)
         with told_to_user():
-            runs = list(body(context, run, *given))
+            runs = list(body(context, run, given) if body_takes_config else body(context, run))
         for done in runs:
             dry = " (dry run)" if done.dry_run else ""
             context.log.info("%s%s: planned %s, done %s", done.flow, dry, done.planned(), done.counts())
@@ -190,25 +222,15 @@ def flow_asset(
                 context.log.warning("%s: %d record(s) failed: %s", done.flow, len(done.failures()), done.failures()[0][1])
         return dg.MaterializeResult(metadata=flow_metadata(runs))
 
-    def materialize(context: dg.AssetExecutionContext, *given: dg.Config) -> Iterator[dg.MaterializeResult]:
-        yield outcome(context, given)
+    def _asset(context: dg.AssetExecutionContext, config) -> Iterator[dg.MaterializeResult]:  # noqa: ANN001
+        yield outcome(context, config)
         # After the materialization, so the verdict is about it; only when no check step follows.
         if spec.owns and not _check_runs_too(context, spec.name):
             context.log_event(failed_records_evaluation(context.resources.staging.db_path, spec.name, spec.owns))
 
-    if config is None:
-
-        def _asset(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-            yield from materialize(context)
-
-        return decorate(_asset)
-
-    def _configured(context: dg.AssetExecutionContext, config) -> Iterator[dg.MaterializeResult]:  # noqa: ANN001
-        yield from materialize(context, config)
-
     # Dagster reads the run config's schema from the parameter's annotation.
-    _configured.__annotations__["config"] = config
-    return decorate(_configured)
+    _asset.__annotations__["config"] = schema
+    return decorate(_asset)
 
 
 def flow_checks(specs: Iterable[FlowAsset]) -> list[dg.AssetChecksDefinition]:

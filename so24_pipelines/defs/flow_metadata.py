@@ -5,8 +5,9 @@
   materialization); what was planned: `planned_<action>` for
   every plan action; `dagster/row_count` (records planned);
 - `preview`: the plan as markdown, on every run and not only on dry runs: it is the plan the
-  loader executed, skips first with their reasons, so "why was order 123 not sent?" is answered
-  on the asset's page. On a dry run the counts of writes stay zero and the preview is the answer;
+  loader executed, skips first with their reasons, then the writes, unchanged records only as a
+  count, so "why was order 123 not sent?" is answered on the asset's page. On a dry run (so24.yaml,
+  or `dry_run: true` in the run config) the counts of writes stay zero and the preview is the answer;
 - `failures`: records whose write failed in this run, with the target's own reasons (they retry
   on later ticks; the asset's `no_failed_records` check fails while any waits);
 - per staged read `<read>_received`, `<read>_changed`, `<read>_cursor` and `<read>_rejected`;

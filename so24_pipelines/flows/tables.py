@@ -1,19 +1,33 @@
-"""Every system's staging tables, in one list: 24SO first, then each target system's staged reads.
+"""Every system's staging tables, in one list: 24SO first, then each connected system's, in the
+settings registry's order.
 
-Each system declares its tables in its own room (`flows/<system>/tables.py`); this list is what
-the docs page is rendered from: `python -m so24_pipelines.flows.tables > docs/staging.md` (a unit
+Each system declares its tables in its own room, as `TABLES` in `flows/<system>/tables.py`; this
+module finds them there, so a new system's tables reach the docs without an edit here. The docs
+page is rendered from this list: `python -m so24_pipelines.flows.tables > docs/staging.md` (a unit
 test fails when the page and the declarations differ).
 """
 
 from __future__ import annotations
 
-from so24_pipelines.flows.ongoing.tables import WMS_TABLES
-from so24_pipelines.flows.rackbeat.tables import RACKBEAT_TABLES
-from so24_pipelines.flows.so24.tables import ALL_TABLES as SO24_TABLES
+import importlib
+
+from so24_pipelines.settings import SYSTEMS
 from so24_pipelines.staging.docs import render
 from so24_pipelines.staging.tables import StagingTable
 
-STAGING_TABLES: tuple[StagingTable, ...] = (*SO24_TABLES, *RACKBEAT_TABLES, *WMS_TABLES)
+
+def _declared(system: str) -> tuple[StagingTable, ...]:
+    name = f"{__package__}.{system}.tables"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (name, f"{__package__}.{system}"):
+            raise
+        return ()
+    return tuple(module.TABLES)
+
+
+STAGING_TABLES: tuple[StagingTable, ...] = tuple(t for system in SYSTEMS for t in _declared(system))
 
 
 def staging_page() -> str:

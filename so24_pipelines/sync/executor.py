@@ -15,8 +15,10 @@ separate processes):
    tick), or when the claim is older than `claim_ttl` (the fallback when nobody can tell, e.g.
    tests and scripts that pass no `run_alive`, or a run Dagster still shows as started).
 2. Send (no connection open), at most `max_workers` calls in flight. RecordRejected and
-   TransientError fail the record only; AuthError, ConfigError or any unexpected error stops the
-   load: the calls already running finish, nothing new starts.
+   TransientError fail the record only; AuthError, ConfigError, UnreachableError (no connection
+   to the target at all: every other record would meet the same wall, so the step fails at once
+   with the URL instead of failing each record) or any unexpected error stops the load: the calls
+   already running finish, nothing new starts.
 3. Record (one short transaction): id_map, failed_records, sync_log for every outcome of the batch.
    If the load was stopped, the outcomes so far are recorded first, records that were never sent
    are marked failed (so failed_keys brings them back), and then the error is raised.
@@ -51,6 +53,7 @@ from so24_pipelines.connectors.errors import (
     RateLimited,
     RecordRejected,
     TransientError,
+    UnreachableError,
 )
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync.hashing import canonical_json
@@ -66,6 +69,9 @@ from so24_pipelines.sync.store import (
     read_id_map,
     record_outcomes,
 )
+
+# Errors about the whole target, not one record: the load stops and the error reaches the step.
+_STOPS_THE_LOAD = (AuthError, ConfigError, UnreachableError)
 
 DEFAULT_CLAIM_TTL = timedelta(minutes=30)
 MAX_REASON_CHARS = 2000
@@ -350,7 +356,7 @@ def _send_one(target: Target, send: _Send) -> Outcome:
             target.update(send.target_key, record)
             return _success(send, "update", send.target_key)
         return _resolve(target, send, record)
-    except (AuthError, ConfigError):
+    except _STOPS_THE_LOAD:
         raise
     except ConnectorError as exc:
         return _failure(send, _reason(exc))
@@ -393,7 +399,7 @@ def _find_or_create(
         target_key = _key(hit)
         try:
             target.update(target_key, record)
-        except (AuthError, ConfigError):
+        except _STOPS_THE_LOAD:
             raise
         except ConnectorError as exc:
             return _failure(
@@ -409,7 +415,7 @@ def _create_once(target: Target, send: _Send, record: MappedRecord, reason: str 
     """One call to `create`. A refusal says the target made nothing (see module doc); its words are the reason."""
     try:
         answer = target.create(record)
-    except (AuthError, ConfigError):
+    except _STOPS_THE_LOAD:
         raise
     except ConnectorError as exc:
         return _failure(send, _reason(exc), refused=_refused(exc))

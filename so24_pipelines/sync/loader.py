@@ -35,7 +35,7 @@ def load(
     Idempotent: a rerun with the same records yields only 'unchanged'. Crash-safe: creates are
     announced in sync.id_map before they are sent and resolved by business key afterwards. With
     dry_run the plan is returned and nothing is written anywhere (neither target nor sync.*).
-    AuthError/ConfigError from the target stop the load after recording what was done, and are
+    AuthError/ConfigError/UnreachableError from the target stop the load after recording what was done, and are
     re-raised with a note of the counts. `run_alive(run_id)` says whether a run holding a claim
     may still be writing; a claim of a run that is over is taken at once, else after `claim_ttl`.
     """

@@ -87,27 +87,31 @@ class Plan:
         return [item for item in self.items if item.action in WRITE_ACTIONS]
 
     def to_markdown(self, limit: int = 50) -> str:
-        """A preview for Dagster metadata: counts, then up to `limit` rows, most telling first.
+        """A preview for Dagster metadata: counts, then what is not left as it is, up to `limit` rows.
 
-        Skips come first (they carry the reasons a user must act on), then writes; unchanged rows
-        last, since they say least.
+        Listed: skips first (they carry the reasons a user must act on), then the writes (creates,
+        resolves, updates, with their reasons). Unchanged records are only counted, never listed:
+        on a tick they are nearly all of the batch and would bury the few that change.
         """
         counts = self.counts
         lines = [
             f"**{self.flow}** → {self.target_system}/{self.target_entity}: "
             + ", ".join(f"{action} {counts[action]}" for action in PLAN_ACTIONS),
-            "",
-            "| action | source key | business key | reason |",
-            "|---|---|---|---|",
         ]
         order = {action: rank for rank, action in enumerate(PLAN_ACTIONS)}
-        ranked = sorted(self.items, key=lambda item: order[item.action])
-        for item in ranked[: max(limit, 0)]:
-            cells = (item.action, item.record.source_key, item.record.business_key or "", item.reason or "")
-            lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
-        if len(ranked) > limit:
-            lines.append("")
-            lines.append(f"… and {len(ranked) - max(limit, 0)} more")
+        listed = sorted((item for item in self.items if item.action != "unchanged"), key=lambda item: order[item.action])
+        shown = max(limit, 0)
+        if listed:
+            lines += ["", "| action | source key | business key | reason |", "|---|---|---|---|"]
+            for item in listed[:shown]:
+                cells = (item.action, item.record.source_key, item.record.business_key or "", item.reason or "")
+                lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+            if len(listed) > shown:
+                lines += ["", f"… and {len(listed) - shown} more"]
+        if counts["unchanged"]:
+            lines += ["", f"{counts['unchanged']} unchanged (same as last sent; not listed)"]
+        elif not listed:
+            lines += ["", "nothing to do"]
         return "\n".join(lines)
 
 

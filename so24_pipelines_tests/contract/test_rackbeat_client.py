@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -361,6 +362,10 @@ def test_duplicate_deliveries_happen_when_the_duplicate_rate_is_set(sandbox, rb,
     assert receiver.wait_for(lambda: len(receiver.accepted("product.created")) == 6)
     keys = sorted(b["key"] for b in receiver.accepted("product.created"))
     assert keys == ["UI-0", "UI-0", "UI-1", "UI-1", "UI-2", "UI-2"]
+    # The sandbox logs a delivery after the receiver has answered it: poll the log until it has all six.
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(_deliveries(sandbox)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert sum(1 for d in _deliveries(sandbox) if d["duplicate"]) == 3
 
 

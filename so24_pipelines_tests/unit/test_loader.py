@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from so24_pipelines.connectors.errors import AuthError, RecordRejected, TransientError
+from so24_pipelines.connectors.errors import AuthError, RecordRejected, TransientError, UnreachableError
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync import MappedRecord, failed_keys, load, plan
 from so24_pipelines.sync.schema import ensure_sync_schema, utcnow
@@ -218,6 +218,22 @@ def test_found_by_business_key_but_update_failing_keeps_the_target_key(db: Path)
     the_plan, again = load(db, FLOW, products(1), target, run_id="run-3")
     assert the_plan.counts["update"] == 1 and again.updated == 1
     assert len(target.records) == 1
+
+
+def test_an_unreachable_target_stops_the_load_instead_of_failing_every_record(db: Path) -> None:
+    """No connection at all: the step fails once with the URL; the records wait for the next tick."""
+    target = FakeTarget()
+    target.errors["2"] = UnreachableError("cannot connect to http://127.0.0.1:9/products", call="POST /products")
+
+    with pytest.raises(UnreachableError):
+        load(db, FLOW, products(5), target, run_id="run-1", max_workers=1, batch_size=100)
+
+    assert sorted(target.business_keys) == ["P1"]
+    assert failed_keys(db, FLOW) == ["2", "3", "4", "5"]
+    del target.errors["2"]
+    _, rerun = load(db, FLOW, products(5), target, run_id="run-2")
+    assert (rerun.unchanged, rerun.failed) == (1, 0)
+    assert sorted(target.business_keys) == [f"P{i}" for i in range(1, 6)]
 
 
 def test_auth_error_stops_the_load_and_what_was_done_stays_recorded(db: Path) -> None:

@@ -180,3 +180,25 @@ def test_format_report() -> None:
         "  warning staging.path: moves with cwd",
     ]
     assert has_errors([Problem("k", "m")]) and not has_errors([Problem("k", "m", "warning")])
+
+
+def test_format_report_lists_what_was_verified_after_the_problems() -> None:
+    ok = ["so24: logged in to 24SO at http://h/24so as demo@so24.example"]
+    assert format_report([], ok).splitlines() == [
+        "so24 check: no problems found",
+        "  ok      so24: logged in to 24SO at http://h/24so as demo@so24.example",
+    ]
+    report = format_report([Problem("env.RACKBEAT_API_TOKEN", "Rackbeat refused the API key")], ok)
+    assert report.splitlines()[1:] == [
+        "  error   env.RACKBEAT_API_TOKEN: Rackbeat refused the API key",
+        "  ok      so24: logged in to 24SO at http://h/24so as demo@so24.example",
+    ]
+
+
+def test_an_unreachable_system_is_not_logged_in_to(tmp_path: Path) -> None:
+    from so24_pipelines.preflight import check
+
+    url = f"http://127.0.0.1:{closed_port()}/24so"
+    report = check(settings_with(tmp_path, so24={"base_url": url}), env=full_env("so24"), probe=True, login=True)
+    assert keys(report.problems) == ["so24.base_url"] and report.verified == []
+    assert SECRET not in format_report(report.problems, report.verified)

@@ -270,6 +270,12 @@ class OngoingClient(RestClient):
         body = self.get(ORDER_STATUSES) or {}
         return {int(s["number"]): str(s.get("text", "")) for s in body.get("orderStatuses", [])}
 
+    def check_goods_owner(self) -> None:
+        """One cheap GET (at most one article) for `so24 check`: AuthError (403) when the API user
+        may not act for `goods_owner_id`. `get_order_statuses` is the cheap check of the user itself.
+        """
+        self.get(ARTICLES, params={"goodsOwnerId": self.goods_owner_id, "maxArticlesToGet": 1})
+
     # ---- suppliers ---------------------------------------------------------------------------
 
     def put_supplier(self, supplier_number: str, payload: Mapping[str, Any]) -> list[str]:

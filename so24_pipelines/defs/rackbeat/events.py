@@ -8,8 +8,8 @@ sensors, the retry sweep and the webhook registration. Thin: the work is in flow
   product numbers) as a Dagster Config; materialized with none, it retries the flow's failures.
 - Jobs `rackbeat_shipped`, `rackbeat_booked`, `rackbeat_stock` select one asset each, so a sensor
   launches one run per event. They leave the check step out, so an event's run stays one step
-  (R5 is meant to be immediate: a second step is a second process per event, and runs queue
-  behind each other in a burst); the asset step reports its `no_failed_records` verdict itself
+  (R5 is meant to be immediate: steps run in the run's process (definitions.py), but each step
+  still adds Dagster's bookkeeping, and runs queue behind each other in a burst); the asset step reports its `no_failed_records` verdict itself
   (flow_asset), so a run whose record failed shows the failed check, with the reasons.
 - R5, R6 `rackbeat_order_events` sensor: one run per inbox event (run_key = event id). Duplicates
   never start a second run (the inbox drops redeliveries, Dagster drops a repeated run key) and
@@ -26,7 +26,8 @@ sensors, the retry sweep and the webhook registration. Thin: the work is in flow
 
 Every run starts with the Rackbeat readiness check (flows/rackbeat/readiness.py): a missing
 prerequisite fails the run once with what to create. A flow's `dry_run` setting plans and previews
-(markdown metadata) without writing, and leaves its events unprocessed.
+(markdown metadata) without writing, and leaves its events unprocessed; so does `dry_run: true` in
+a run's config (every asset's config and the sweep's extend `FlowConfig`), for that run only.
 """
 
 import hashlib
@@ -43,6 +44,7 @@ from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.defs.flow_asset import (
     FLOW_TAG,
     FlowAsset,
+    FlowConfig,
     every,
     failed_records_check,
     failed_records_evaluation,
@@ -82,15 +84,19 @@ R6_ASSET = "rackbeat_booked_to_so24"
 R8_ASSET = "rackbeat_stock_to_so24"
 
 
-class OrderEventsConfig(dg.Config):
-    """Which inbox events a run handles and the Rackbeat orders they name; both empty = only retry failures."""
+class OrderEventsConfig(FlowConfig):
+    """Which inbox events a run handles and the Rackbeat orders they name; both empty = only retry failures.
+
+    With `dry_run: true` the run previews and leaves its events unprocessed."""
 
     event_ids: list[str] = []
     order_numbers: list[int] = []
 
 
-class StockEventsConfig(dg.Config):
-    """Which inbox events a run handles and the Rackbeat products they name; both empty = only retry failures."""
+class StockEventsConfig(FlowConfig):
+    """Which inbox events a run handles and the Rackbeat products they name; both empty = only retry failures.
+
+    With `dry_run: true` the run previews and leaves its events unprocessed."""
 
     event_ids: list[str] = []
     product_numbers: list[str] = []
@@ -341,21 +347,28 @@ def _sweep_op(settings: Settings) -> dg.OpDefinition:
     @dg.op(name="rackbeat_order_events_sweep", tags={FLOW_TAG: "R5,R6,R8"})
     def _op(
         context: dg.OpExecutionContext,
+        config: FlowConfig,
         rackbeat: RackbeatResource,
         so24: So24Resource,
         staging: StagingResource,
         inbox: InboxResource,
     ) -> dg.Output[None]:
-        """Failed records and events older than STALE_EVENT_MINUTES whose run never finished, again."""
+        """Failed records and events older than STALE_EVENT_MINUTES whose run never finished, again.
+
+        Run config `dry_run: true` previews every flow of the sweep (and leaves the events as they are)."""
         box = inbox.open()
         on = [f for f in FLOWS.values() if settings.flow(f.flow).enabled]
         base = run_context(context, staging.db_path)
         runs: list[FlowRun] = []
         per_flow: dict[str, Any] = {}
+
+        def dry(flow: EventFlow) -> bool:
+            return config.dry_run or settings.flow(flow.flow).dry_run
+
         with told_to_user(), rackbeat.client() as rb, so24.client() as client:
-            ids = _ready_ids(rb, any(settings.flow(f.flow).dry_run for f in on))
+            ids = _ready_ids(rb, any(dry(f) for f in on))
             for flow in on:
-                run = base.previewing(settings.flow(flow.flow).dry_run)
+                run = base.previewing(dry(flow))
                 event_ids, numbers = _stale_events(box, flow.flow, settings)
                 done = flow.body(run, rb, client, ids, numbers)
                 _mark(inbox, event_ids, run.dry_run)

@@ -12,13 +12,14 @@ work is in flows/rackbeat/orders_flow.py; the event flows R5, R6, R8 are in defs
 
 Every run starts with the Rackbeat readiness check (flows/rackbeat/readiness.py): a missing
 prerequisite fails the run once with what to create. A flow's `dry_run` setting plans and previews
-(markdown metadata) without writing.
+(markdown metadata) without writing; `dry_run: true` in a run's config does so for that run only.
 """
 
 import dagster as dg
 
 from so24_pipelines.defs.flow_asset import (
     FlowAsset,
+    FlowConfig,
     every,
     failed_records_check,
     failed_records_evaluation,
@@ -45,8 +46,9 @@ KINDS = frozenset({"rackbeat", "duckdb"})
 R4_ASSET = "rackbeat_orders"
 
 
-class FetchOrderConfig(dg.Config):
-    """R9: the 24SO order id to fetch, and its company when the login reaches several."""
+class FetchOrderConfig(FlowConfig):
+    """R9: the 24SO order id to fetch, and its company when the login reaches several (`dry_run`:
+    stage the order and preview what R4 would send, write nothing to Rackbeat)."""
 
     order_id: int
     identity: str | None = None
@@ -94,7 +96,7 @@ def _fetch_op(settings: Settings) -> dg.OpDefinition:
         so24: So24Resource,
         staging: StagingResource,
     ) -> dg.Output[None]:
-        run = run_context(context, staging.db_path, r9.dry_run)
+        run = run_context(context, staging.db_path, r9.dry_run or config.dry_run)
         with told_to_user(), rackbeat.client() as rb, so24.client() as client:
             paired = config.identity or so24_identity(so24, str(run.db_path), settings)
             identity = so24_extract.extract_order(client, run.db_path, config.order_id, paired)

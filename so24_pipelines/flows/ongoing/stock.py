@@ -7,12 +7,14 @@ staged 24SO Stock are loaded; the payload keeps the 24SO figure it was compared 
 drift in 24SO (the same WMS figure, a different 24SO one) is a change and is written again.
 
 An article O1 has just created is in the WMS with no stock, and its 0 is not a count: written,
-it would zero 24SO's stock of every product on the first O5 run after O1. So an article the hub
-made (O1's id map) that the WMS has never had in stock (physical 0 and no goods-in date,
-`inventoryInfo.lastInDate`) and that O5 has never written is held while 24SO has stock: a skip
-"held: ..." in the preview and sync log (the run's note `held` counts them), and 24SO keeps its
-figure. The WMS's first goods-in or count is written. The WMS has no call to set stock (stock
-comes in through its own receiving), so 24SO's figure cannot be sent there instead.
+it would zero 24SO's stock of every product on the first O5 run after O1. Nor is its sellable
+figure once O2's orders book it (0 minus the booked items, below zero), which would be written
+over a 24SO figure of 0 or none. So an article the hub made (O1's id map) that the WMS has never
+had in stock (physical 0 and no goods-in date, `inventoryInfo.lastInDate`) and that O5 has never
+written is held whatever 24SO's figure: a skip "held: ..." in the preview and sync log (the run's
+note `held` counts them), and 24SO keeps its figure. The WMS's first goods-in or count is
+written. The WMS has no call to set stock (stock comes in through its own receiving), so 24SO's
+figure cannot be sent there instead.
 """
 
 from __future__ import annotations
@@ -53,10 +55,7 @@ def _never_stocked(run: RunContext, wms: OngoingClient, identity: str, records: 
     Candidates are cheap to find (staging and the id maps); only they cost a WMS read, in one
     query by article number, for the goods-in date.
     """
-    wanted = {
-        r.source_key: r for r in records
-        if not r.skip_reason and r.payload.get("so24Stock") is not None and Decimal(r.payload["so24Stock"]) != 0
-    }  # fmt: skip
+    wanted = {r.source_key: r for r in records if not r.skip_reason}
     if not wanted:
         return set()
     with connect(run.db_path) as con:
@@ -81,7 +80,7 @@ def _never_stocked(run: RunContext, wms: OngoingClient, identity: str, records: 
 
 
 def _hold(record: MappedRecord) -> MappedRecord:
-    wms, so24 = Decimal(record.payload["stockQuantity"]), Decimal(record.payload["so24Stock"])
+    wms, so24 = Decimal(record.payload["stockQuantity"]), Decimal(record.payload.get("so24Stock") or 0)
     reason = HELD.format(wms=format(wms.normalize(), "f"), so24=format(so24.normalize(), "f"))
     return MappedRecord(record.source_key, business_key=record.business_key, skip_reason=f"article {record.source_key}: {reason}")
 

@@ -47,6 +47,6 @@ ORDERS = StagingTable(
     ),
 )
 
-WMS_TABLES = (ARTICLES, ORDERS)
+TABLES: tuple[StagingTable, ...] = (ARTICLES, ORDERS)
 TRIM_TEXT = True
 DIGITS_ONLY = frozenset({"so24_product_id", "so24_order_id"})

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from so24_pipelines.flows.ongoing.tables import DIGITS_ONLY, TRIM_TEXT, WMS_TABLES
+from so24_pipelines.flows.ongoing.tables import DIGITS_ONLY, TABLES, TRIM_TEXT
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.staging.rows import convert, upsert_converted
 from so24_pipelines.staging.schema import table_ddl
@@ -50,5 +50,5 @@ def ensure_tables(db_path: str | Path) -> None:
     """Create the WMS staging tables (empty) so specs over them can run before the first read."""
     with transaction(db_path) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-        for table in WMS_TABLES:
+        for table in TABLES:
             con.execute(table_ddl(table))

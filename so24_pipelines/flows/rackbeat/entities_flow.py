@@ -42,6 +42,7 @@ from so24_pipelines.sync import MappedRecord, Target
 
 Direction = Literal["24so", "rackbeat", "both"]
 Way = Literal["to_rackbeat", "to_so24"]
+IN_SYNC = "direction both: the pair agrees now, or its other side changed later and goes the other way; nothing to send this way"
 
 
 @dataclass
@@ -244,8 +245,14 @@ def load_selection(
     source = "so24" if way == "to_rackbeat" else "rackbeat"
     if isinstance(target, WriteLog):
         target.changed = frozenset(selection.changed)
+    records = selection.records
+    if track_pairs:
+        # Direction `both` sends only the pairs that changed this way. A record that failed here and
+        # is not sent now (its pair agrees, e.g. linked by the other direction's match after a create
+        # whose answer was lost, or the other side won) is retired, not left failed forever.
+        records = run.retire_failures(flow_of(entity, way), records, IN_SYNC)
     result = run.load(
-        flow_of(entity, way), selection.records, target,
+        flow_of(entity, way), records, target,
         source_system=source, max_workers=max_workers, claim_ttl=claim_ttl,
     )  # fmt: skip
     if isinstance(target, WriteLog) and not run.dry_run:

@@ -53,7 +53,7 @@ def ensure_tables(db_path: str | Path) -> None:
     with transaction(db_path) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS staging")
         ensure_sync_schema(con)
-        for table in t.RACKBEAT_TABLES:
+        for table in t.TABLES:
             con.execute(table_ddl(table))
 
 

@@ -185,7 +185,7 @@ EVENT_PRODUCTS = StagingTable(
 
 EVENT_TABLES: tuple[StagingTable, ...] = (EVENT_ORDERS, EVENT_ORDER_LINES, EVENT_PRODUCTS)
 
-RACKBEAT_TABLES: tuple[StagingTable, ...] = (
+TABLES: tuple[StagingTable, ...] = (
     PRODUCT_GROUPS,
     PRODUCTS,
     CUSTOMERS,

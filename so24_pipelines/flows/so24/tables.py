@@ -199,7 +199,7 @@ PERSONS = StagingTable(
     ),
 )
 
-ALL_TABLES: tuple[StagingTable, ...] = (
+TABLES: tuple[StagingTable, ...] = (
     PRODUCTS, CATEGORIES, COMPANIES, ORDERS, ORDER_ROWS, PROJECTS, WORK_TYPES, SALARY_TYPES, PERSONS,
 )
 ORDER_SHAPE = ORDERS.shape({"rows": ("InvoiceRows/InvoiceRow", ORDER_ROWS)})
@@ -207,4 +207,4 @@ ORDER_SHAPE = ORDERS.shape({"rows": ("InvoiceRows/InvoiceRow", ORDER_ROWS)})
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The `staging` and `mapping` schemas and the 24SO staging tables (IF NOT EXISTS)."""
-    create_tables(con, ALL_TABLES)
+    create_tables(con, TABLES)
