@@ -33,6 +33,7 @@ from so24_pipelines.defs.flow_asset import (
     flow_tags,
     pool_for,
 )
+from so24_pipelines.defs.inbox_events import new_events
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
@@ -266,22 +267,22 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
         description="R7: a created event in the webhook inbox starts one run (run_key = event id).",
     )  # fmt: skip
     def created_events(context: dg.SensorEvaluationContext, inbox: InboxResource):
-        events = inbox.open()
-        after = int(context.cursor or 0)
+        """R7 runs re-read everything changed in Rackbeat since their last staged read, so an event
+        only triggers one: it is marked processed when its run is requested (or when its entity's
+        direction keeps it out of 24SO), and a failed run is made good by the next one."""
+        box = inbox.open()
         allowed = allowed_created(settings)
-        requests, done, last = [], [], after
-        for event in events.pending(after_seq=after, source="rackbeat"):
-            last = max(last, event.seq)
-            entity = CREATED_EVENTS.get(event.event)
-            if entity is None:
-                continue
-            done.append(event.event_id)
-            if entity in allowed:
-                requests.append(
-                    dg.RunRequest(run_key=event.event_id, tags={**flow_tags("R7"), "rackbeat/event": event.event})
-                )
-        events.mark_processed(done)
-        context.update_cursor(str(last))
+        found, cursor = new_events(box, context.cursor, CREATED_EVENTS, source="rackbeat")
+        requests, done = [], []
+        for name, events in found.items():
+            for event in events:
+                done.append(event.event_id)
+                if CREATED_EVENTS[name] in allowed:
+                    requests.append(
+                        dg.RunRequest(run_key=event.event_id, tags={**flow_tags("R7"), "rackbeat/event": event.event})
+                    )
+        box.mark_processed(done)
+        context.update_cursor(cursor)
         if not requests:
             return dg.SkipReason(f"no new created events for {sorted(allowed) or 'nothing (directions)'}")
         return requests

@@ -54,6 +54,7 @@ from so24_pipelines.defs.flow_asset import (
     told_to_user,
 )
 from so24_pipelines.defs.flow_metadata import flow_metadata
+from so24_pipelines.defs.inbox_events import EVENT_BATCH, new_events
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
@@ -77,7 +78,6 @@ from so24_pipelines.webhooks.inbox import Event, Inbox
 GROUP = "rackbeat"
 SYSTEM = "rackbeat"
 KINDS = frozenset({"rackbeat", "duckdb"})
-EVENT_BATCH = 500
 STALE_EVENT_MINUTES = 10
 R5_ASSET = "rackbeat_shipped_to_so24"
 R6_ASSET = "rackbeat_booked_to_so24"
@@ -234,27 +234,22 @@ def _events_sensor(settings: Settings, shipped_job: Any, booked_job: Any) -> dg.
     )
     def rackbeat_order_events(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult:
         """R5/R6: one run per order.shipped / order.booked event in the inbox (run_key = event id)."""
-        cursor = json.loads(context.cursor) if context.cursor else {}
         box = inbox.open()
+        found, cursor = new_events(box, context.cursor, active, source=SOURCE)
         requests: list[dg.RunRequest] = []
         unusable: list[str] = []
-        for event_name, flow in active.items():
-            events = box.pending(
-                after_seq=int(cursor.get(event_name, 0)), limit=EVENT_BATCH, event=event_name, source=SOURCE
-            )
+        for event_name, events in found.items():
             for event in events:
                 number = order_number(event)
                 if number is None:
                     unusable.append(event.event_id)
                     continue
-                requests.append(_order_request(event, number, flow))
-            if events:
-                cursor[event_name] = events[-1].seq
+                requests.append(_order_request(event, number, active[event_name]))
         if unusable:
             context.log.warning(
                 "marked %d order event(s) without an order number processed", box.mark_processed(unusable)
             )
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return rackbeat_order_events
 
