@@ -177,10 +177,19 @@ def demo_settings(home: Path, sandbox_url: str) -> Path:
         }
         for name in DEMO_SYSTEMS:
             data[name]["enabled"] = True
+        companies = [i["id"] for i in requests.get(f"{sandbox_url}/_sandbox/24so/credentials", timeout=10).json()
+                     .get("identities", [])]  # fmt: skip
+        if len(companies) >= len(DEMO_SYSTEMS):
+            # X9: each warehouse serves one company, so no order goes to two warehouses.
+            data["so24"]["identities"] = companies
+            for name, company in zip(DEMO_SYSTEMS, companies, strict=False):
+                data[name]["so24_identity"] = company
         path.write_text(
-            "# Written by `so24 demo`: the bundled sandbox's URLs, with Rackbeat and Ongoing connected.\n"
-            "# 24SO stock has one master: R8 (Rackbeat) is on, so O5 (Ongoing) is off; to see O5, set\n"
-            "# flows: {O5: {enabled: true}, R8: {enabled: false}}. Edit freely; see so24.example.yaml.\n"
+            "# Written by `so24 demo`: the bundled sandbox's URLs, with Rackbeat and Ongoing connected,\n"
+            "# each paired with one of the sandbox's two 24SO companies (<system>.so24_identity): company 1\n"
+            "# with Rackbeat, company 2 with Ongoing. 24SO stock has one master: R8 (Rackbeat) is on, so\n"
+            "# O5 (Ongoing) is off; to see O5, set flows: {O5: {enabled: true}, R8: {enabled: false}}.\n"
+            "# Edit freely; see so24.example.yaml.\n"
             + yaml.safe_dump(data)
         )
     return path

@@ -164,3 +164,15 @@ def test_beside_a_running_demo_check_reads_the_demo_settings_and_env(sandbox, tm
     handoff.write_text(json.dumps({**data, "pid": int(gone.stdout)}))
     stale = _run_check([], _bare_env(DAGSTER_HOME=str(home)), tmp_path)
     assert "checking the running demo" not in stale.stdout and stale.returncode == 1
+
+
+def test_the_demo_pairs_rackbeat_and_ongoing_with_one_sandbox_company_each(sandbox, tmp_path):
+    """X9 in the demo: company 1 with Rackbeat, company 2 with Ongoing, so no order reaches two warehouses."""
+    from so24_pipelines.settings import load_settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = load_settings(cli.demo_settings(home, sandbox.url), env={})
+    companies = [i["id"] for i in sandbox.control("GET", "24so/credentials").json()["identities"]]
+    assert len(companies) == 2 and settings.so24.identities == companies
+    assert (settings.rackbeat.so24_identity, settings.ongoing.so24_identity) == tuple(companies)
