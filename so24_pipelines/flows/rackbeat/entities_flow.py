@@ -38,7 +38,7 @@ from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping.engine import map_records
 from so24_pipelines.mapping.spec import load_spec
 from so24_pipelines.staging.db import connect
-from so24_pipelines.sync import MappedRecord, Target
+from so24_pipelines.sync import MappedRecord, Target, failed_record_keys
 
 Direction = Literal["24so", "rackbeat", "both"]
 Way = Literal["to_rackbeat", "to_so24"]
@@ -118,10 +118,51 @@ def select(
         ours = map_side(db_path, entity.to_so24_spec, identity)
         if direction != "both":
             out = Selection(records=ours, sent={r.source_key: (_side(r), r.source_key) for r in ours})
-            return _one_way_changes(db_path, entity, identity, way, out)
+            return _hold_lost_creates(db_path, entity, identity, _one_way_changes(db_path, entity, identity, way, out))
         theirs = map_side(db_path, entity.to_rackbeat_spec, identity)
     so24_records, rb_records = (ours, theirs) if way == "to_rackbeat" else (theirs, ours)
-    return _both(db_path, entity, identity, way, so24_records, rb_records)
+    selection = _both(db_path, entity, identity, way, so24_records, rb_records)
+    return _hold_lost_creates(db_path, entity, identity, selection) if way == "to_so24" else selection
+
+
+def _name_key(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def _hold_lost_creates(db_path: str | Path, entity: EntitySpec, identity: str, selection: Selection) -> Selection:
+    """Hold an unlinked Rackbeat customer/supplier that may be the hub's own create whose answer was lost.
+
+    A POST whose answer is lost leaves the Rackbeat record without the hub's custom field, and the
+    24SO company's create waits as failed (to_rackbeat) until it is retried, when the record is
+    found by name and linked. Sent to 24SO before that, the record would come back as a second
+    24SO company (a company without an organisation number is matched by neither number nor name).
+    So while a 24SO company of the same name has a failed create that way, the record is held.
+    """
+    if entity.name not in ("customers", "suppliers") or entity.to_so24_spec is None:
+        return selection
+    pending = set(failed_record_keys(db_path, entity.to_rackbeat_flow))
+    if not pending:
+        return selection
+    waiting: dict[str, list[str]] = {}
+    for record in map_side(db_path, entity.to_rackbeat_spec, identity):
+        if record.source_key in pending and not record.skip_reason:
+            waiting.setdefault(_name_key(record.payload.get("name")), []).append(record.source_key)
+    links = _links(db_path, entity, identity)
+    records = []
+    for record in selection.records:
+        ours = None if record.skip_reason or links.get(record.source_key) else waiting.get(_name_key(record.payload.get("Name")))
+        if ours:
+            record = replace(
+                record,
+                payload={},
+                skip_reason=(
+                    f"held: Rackbeat {entity.name[:-1]} {record.source_key} may be the hub's own create of 24SO "
+                    f"company {', '.join(sorted(ours))}, whose answer was lost ({entity.to_rackbeat_flow} failed); "
+                    "it is linked when that create is retried, not made a second 24SO company"
+                ),
+            )
+        records.append(record)
+    return replace(selection, records=records)
 
 
 def _one_way_changes(db_path: str | Path, entity: EntitySpec, identity: str, way: Way, out: Selection) -> Selection:

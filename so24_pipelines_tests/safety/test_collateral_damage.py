@@ -1,0 +1,1174 @@
+"""Collateral damage (issue 8, item 7): a flow changes what it owns, and nothing else, in any system.
+
+For each two-way flow and direction setting, the sandboxes start from their seeded state and the
+whole hub (`build_definitions(settings)`, executed in process against an ephemeral instance) runs
+as its schedules and sensors would: the initial sync, then three ticks, each preceded by scripted
+user actions in every system (creates, edits, a shipment, stock counts, new customers, an order
+re-opened and edited, an invoice, a fetch by hand). Every window (the user's actions, one hub tick)
+is a diff of whole-system snapshots (systems.py), and every change of a hub tick is held to the
+rules (systems.Rules):
+
+- ownership: a changed field is explained by a `sync.sync_log` write of that tick, of a flow that
+  owns the field (its spec's `owned_fields`, systems.FLOW_WRITES), naming that record; or the
+  system derived it from a change of the same tick (a total, a change time, a reservation:
+  systems.DERIVED). An added record needs such a create; no flow removes a record;
+- null: no non-null value becomes null;
+- stock: 24SO's stock moves only by the stock master's write (R8 or O5), to the master's figure,
+  for a product whose stock had an event (a count, a receipt, a shipment, a booking); Rackbeat's
+  only by R3's opening stock, from 0 to 24SO's figure;
+- lost edit: in direction `both`, no write puts back the value a user had just changed;
+- echo: no record is created from a record the hub itself created.
+
+Then the end state: what the user did arrived where the settings say (`Scenario.expect`), nothing
+was made twice, no run failed, and no record is left failed but those the scenario expects.
+
+Cases: R1/R2 in each direction (24so with R3-R9, R7 invoices and R8 as stock master; rackbeat and
+both with R3 and R7), concurrent edits in direction both, and O1-O6 with O5 as stock master; the
+24so+orders, both and Ongoing cases again with 10 % injected faults on every system (failed records
+retry on later ticks, two clean ticks at the end let them settle; the same rules and end state).
+Known damage is a strict xfail naming it, so it turns green the day it is fixed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+import uvicorn
+
+from so24_pipelines.connectors.errors import TransientError
+from so24_pipelines.connectors.http import RetryPolicy
+from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
+from so24_pipelines.definitions import build_definitions
+from so24_pipelines.defs.ongoing.resources import OngoingResource
+from so24_pipelines.defs.rackbeat.resources import RackbeatResource
+from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
+from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
+from so24_pipelines.flows.rackbeat.orders_webhooks import ORDER_EVENTS
+from so24_pipelines.settings import Settings
+from so24_pipelines.staging.db import connect
+from so24_pipelines.webhooks.app import build_receiver
+from so24_pipelines.webhooks.inbox import Inbox
+from so24_pipelines_tests.safety import systems
+from so24_pipelines_tests.sandbox_process import SandboxProcess, free_port
+
+pytestmark = pytest.mark.safety
+
+FAST = RetryPolicy(attempts=9, backoff_base=0.02, backoff_max=0.2)
+# 10 % of the hub's calls to every system fail. "limit" (429 with Retry-After: 1 s, no work done) is
+# left out: for what a write leaves behind it is the same path as "5xx", and each costs a second.
+# "drop" and "malformed" do the work and lose the answer: the dangerous ones.
+FAULTS = {"rate": 0.1, "kinds": ["5xx", "drop", "malformed", "html", "latency"], "latency_ms": 50}
+SETTLE_TICKS = 2
+
+
+# ---- the hub, as its schedules and sensors run it ----------------------------------------------
+
+
+OPENING_STOCK_NOT_RETRIED = (
+    "R3 opening stock: a record that failed (e.g. POST /inventory-adjustments answered 500) stays in "
+    "sync.failed_records (flow R3.stock.to_rackbeat) and is never tried again: the job rackbeat_opening_stock "
+    "runs once per successful rackbeat_initial_sync (sensor rackbeat_opening_stock_after_initial_sync, "
+    "run_key = that run) and no schedule or sweep retries it; the product stays at 0 in Rackbeat, held by R8"
+)
+
+
+class FastSo24(So24Resource):
+    """The hub's 24SO resource with test-speed backoff (the sandbox answers in milliseconds)."""
+
+    @contextmanager
+    def client(self) -> Iterator[So24Client]:
+        client = So24Client(
+            base_url=self.base_url, credentials=So24Credentials(self.application_id, self.username, self.password),
+            webservices_url=self.webservices_url, timeout=self.timeout_seconds, max_retries=self.max_retries, requests_per_hour=self.requests_per_hour,
+            backoff_base=0.02,
+        )  # fmt: skip
+        try:
+            client.ensure_session()
+            yield client
+        finally:
+            client.close()
+
+
+class FastRackbeat(RackbeatResource):
+    """The hub's Rackbeat resource with test-speed backoff."""
+
+    @contextmanager
+    def client(self) -> Iterator[RackbeatClient]:
+        client = RackbeatClient(
+            self.base_url, self.token, requests_per_minute=self.requests_per_minute, burst=200, retry=FAST
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+_LOST: list[str] = []
+
+
+class LosesAnAnswer(FastRackbeat):
+    """With faults: besides the random ones, the answer to the first create of a customer without a VAT
+    number is lost after Rackbeat made it (as a dropped connection does): the case a 24SO company
+    without an organisation number can only be found again by name, every run, not only when the
+    10 % happen to hit it."""
+
+    @contextmanager
+    def client(self) -> Iterator[RackbeatClient]:
+        with super().client() as client:
+            create = client.create_customer
+
+            def losing(payload: Any) -> dict[str, Any]:
+                made = create(payload)
+                if not _LOST and not payload.get("company_vat"):
+                    _LOST.append(str(made["number"]))
+                    raise TransientError("rackbeat POST /customers: connection dropped mid-body (injected)")
+                return made
+
+            client.create_customer = losing  # type: ignore[method-assign]
+            yield client
+
+
+class Hub:
+    """The whole hub's Definitions over the sandboxes; `tick()` is what the daemon does in one tick."""
+
+    SCHEDULE_ORDER = ("so24_incremental", "rackbeat_entities_sync", "rackbeat_orders_sync", "ongoing_sync",
+                      "rackbeat_order_events_retry")  # fmt: skip
+    SENSOR_ORDER = ("rackbeat_initial_sync_on_activation", "rackbeat_opening_stock_after_initial_sync",
+                    "rackbeat_changes_poll", "rackbeat_created_events", "rackbeat_order_events",
+                    "rackbeat_stock_events")  # fmt: skip
+
+    def __init__(
+        self,
+        sandbox: SandboxProcess,
+        tmp: Path,
+        settings: Settings,
+        rackbeat: type[FastRackbeat] = FastRackbeat,
+    ) -> None:
+        self.sandbox = sandbox
+        self.db = tmp / "staging.duckdb"
+        self.inbox_path = tmp / "inbox.sqlite"
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.resources = self._resources(settings, rackbeat)
+        main = build_definitions(settings)
+        self.defs = dg.Definitions(
+            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
+            sensors=main.sensors, resources={**(main.resources or {}), **self.resources},
+        )  # fmt: skip
+        jobs = {
+            s.job_name
+            for s in self.defs.schedules or []
+            if s.default_status == dg.DefaultScheduleStatus.RUNNING
+        }
+        if settings.rackbeat.enabled:
+            # The E1-E7 extraction only reads 24SO, and the Rackbeat jobs extract what they read
+            # themselves (so24_products, _companies, _categories, _orders): left out for time.
+            jobs.discard("so24_incremental")
+        self.schedule_jobs = [name for name in self.SCHEDULE_ORDER if name in jobs]
+        unknown = jobs - set(self.SCHEDULE_ORDER)
+        assert not unknown, f"schedules the test does not know how to order: {unknown}"
+        on = dg.DefaultSensorStatus.RUNNING
+        sensors = {
+            s.name: s
+            for s in self.defs.sensors or []
+            if s.default_status == on and s.name != "so24_backfill_partitions"
+        }
+        assert not set(sensors) - set(self.SENSOR_ORDER), (
+            f"sensors the test does not know: {set(sensors) - set(self.SENSOR_ORDER)}"
+        )
+        self.sensors = [sensors[name] for name in self.SENSOR_ORDER if name in sensors]
+        self.cursors: dict[str, str | None] = {}
+        self.run_keys: set[tuple[str, str]] = set()
+        self.runs: list[tuple[str, bool, float]] = []
+        self.sensor_errors: list[str] = []
+        self.failures: list[str] = []
+        self._jobs: dict[str, dg.JobDefinition] = {}
+
+    def _resources(self, settings: Settings, rackbeat: type[FastRackbeat]) -> dict[str, Any]:
+        c = self.sandbox.control("GET", "24so/credentials").json()
+        res: dict[str, Any] = {
+            "so24": FastSo24(base_url=f"{self.sandbox.url}/24so", application_id=c["application_id"], username=c["username"],
+                             password=c["password"], max_retries=8, requests_per_hour=1_000_000),
+            "staging": StagingResource(path=str(self.db)),
+            "inbox": InboxResource(path=str(self.inbox_path)),
+        }  # fmt: skip
+        if settings.rackbeat.enabled:
+            rb = self.sandbox.control("GET", "rackbeat/credentials").json()
+            res["rackbeat"] = rackbeat(
+                base_url=rb["baseUrl"], token=rb["token"], requests_per_minute=100_000, max_retries=8
+            )
+        if settings.ongoing.enabled:
+            og = self.sandbox.control("GET", "ongoing/credentials").json()
+            res["ongoing"] = OngoingResource(
+                base_url=og["baseUrl"], username=og["username"], password=og["password"], goods_owner_id=og["goodsOwnerId"],
+                requests_per_second=1000.0, backoff_seconds=0.02, max_retries=8,
+            )  # fmt: skip
+        return res
+
+    def job(self, name: str) -> dg.JobDefinition:
+        """The job as its schedule or sensor launches it, with only its blocking asset checks (they
+        gate what runs after them); the others only read and report (a flow asset reports its own
+        failed records in its step), and they are a fifth of the time."""
+        if name not in self._jobs:
+            job = self.defs.resolve_job_def(name)
+            assets = set(job.asset_layer.selected_asset_keys)
+            graph = job.asset_layer.asset_graph
+            blocking = {
+                k
+                for k in graph.asset_check_keys
+                if k.asset_key in assets and graph.get_check_spec(k).blocking
+            }
+            self._jobs[name] = (
+                job.get_subset(asset_selection=assets, asset_check_selection=blocking) if assets else job
+            )
+        return self._jobs[name]
+
+    def run(
+        self, job: str, *, run_config: Any = None, tags: dict[str, str] | None = None
+    ) -> dg.ExecuteInProcessResult:
+        started = time.monotonic()
+        result = self.job(job).execute_in_process(
+            instance=self.instance, run_config=run_config, tags=tags, raise_on_error=False
+        )
+        self.runs.append((job, result.success, round(time.monotonic() - started, 2)))
+        if not result.success:
+            errors = [
+                f"{e.step_key}: {_cause(e.event_specific_data.error)[:300]}"
+                for e in result.all_events
+                if e.is_step_failure
+            ]
+            self.failures.append(f"{job}: {'; '.join(errors) or 'failed'}")
+        return result
+
+    def evaluate(self, sensor: dg.SensorDefinition) -> int:
+        """One evaluation of a sensor, its new runs executed; how many runs it started."""
+        wanted = {k: self.resources[k] for k in sensor.required_resource_keys if k in self.resources}
+        try:
+            with dg.build_sensor_context(
+                instance=self.instance,
+                cursor=self.cursors.get(sensor.name),
+                resources=wanted,
+                sensor_name=sensor.name,
+            ) as context:
+                data = sensor.evaluate_tick(context)
+        except Exception as exc:  # the daemon logs a sensor's error and evaluates it again next interval
+            self.sensor_errors.append(f"{sensor.name}: {exc}")
+            return 0
+        if data.cursor is not None:
+            self.cursors[sensor.name] = data.cursor
+        started, done = 0, set()
+        for request in data.run_requests or []:
+            key = (sensor.name, request.run_key or f"#{len(self.runs)}")
+            if key in self.run_keys:
+                continue  # the daemon launches a run key once per sensor
+            self.run_keys.add(key)
+            job = request.job_name or sensor.job_name
+            work = (job, repr(request.run_config))
+            if work in done:
+                # Same job, same config: R7's created-event runs take none and each reads every
+                # changed Rackbeat record, so the first run of a batch does what all of them would
+                # (the rest find nothing to do). Run once, for time.
+                continue
+            done.add(work)
+            self.run(job, run_config=request.run_config, tags=dict(request.tags))
+            started += 1
+        return started
+
+    def quiet_webhooks(self) -> None:
+        """Wait until Rackbeat has delivered every webhook it owes (deliveries are asynchronous)."""
+        if "rackbeat" not in self.resources:
+            return
+        deadline = time.monotonic() + 30
+        while self.sandbox.control("GET", "rackbeat/stats").json()["pending"]:
+            assert time.monotonic() < deadline, "Rackbeat's webhook deliveries did not finish"
+            time.sleep(0.05)
+
+    def sensors_round(self) -> None:
+        """Every running sensor, again and again while one starts runs (a poll feeds the event sensors)."""
+        for _ in range(6):
+            self.quiet_webhooks()
+            if not sum(self.evaluate(sensor) for sensor in self.sensors):
+                return
+        raise AssertionError("the sensors kept starting runs")
+
+    def rerun_failed_initial_sync(self) -> bool:
+        """What the R3 sensor asks of the user when the initial sync failed: re-execute it.
+
+        Its sensor starts it once and never again (`rackbeat_initial_sync_on_activation`); with
+        faults, `rackbeat_setup` can fail on a transient error (it has no retry policy)."""
+        runs = self.instance.get_runs(filters=dg.RunsFilter(job_name="rackbeat_initial_sync"), limit=1)
+        if not runs or runs[0].status != dg.DagsterRunStatus.FAILURE:
+            return False
+        self.run("rackbeat_initial_sync", tags=dict(runs[0].tags))
+        return True
+
+    def initial_sync(self) -> None:
+        """The sensors (R3's starts the initial sync on activation), then the first tick; with faults,
+        the user re-executes a failed initial sync until it passes."""
+        self.sensors_round()
+        self.tick()
+        for _ in range(4):
+            if not self.rerun_failed_initial_sync():
+                return
+            self.tick()
+
+    def tick(self) -> None:
+        """The schedules' jobs, then the sensors (the events since the last tick, the hub's own
+        writes coming back included) until they start nothing more."""
+        for job in self.schedule_jobs:
+            self.run(job)
+        self.sensors_round()
+
+
+def _cause(error: Any) -> str:
+    """The innermost message of a Dagster step error (the user code's own exception)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return str(error.message).strip()
+
+
+@contextmanager
+def webhook_receiver(hub: Hub) -> Iterator[None]:
+    """One receiver for every Rackbeat hook the hub listens to; each hook's token kept in the inbox."""
+    if "rackbeat" not in hub.resources:
+        yield
+        return
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhooks/rackbeat"
+    inbox = Inbox(hub.inbox_path)
+    with hub.resources["rackbeat"].client() as rb:
+        for event in dict.fromkeys([*CREATED_EVENTS, *ORDER_EVENTS]):
+            token = rb.register_webhook(event, url).get("token")
+            inbox.remember_token("rackbeat", event, token)
+    config = uvicorn.Config(
+        build_receiver(inbox, {}), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "webhook receiver did not start"
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+# ---- the user, in every system ------------------------------------------------------------------
+
+
+class User:
+    """Scripted user actions: 24SO and the WMS through their control APIs (the UI and the warehouse
+    floor), Rackbeat through its control API and, for edits, its API with the user's own key.
+
+    Faults are paused while the user acts: they are injected into the hub's calls."""
+
+    def __init__(self, sandbox: SandboxProcess) -> None:
+        self.sandbox = sandbox
+        self._rb: RackbeatClient | None = None
+
+    @property
+    def rb(self) -> RackbeatClient:
+        if self._rb is None:
+            creds = self.sandbox.control("GET", "rackbeat/credentials").json()
+            self._rb = RackbeatClient(
+                creds["baseUrl"], creds["token"], requests_per_minute=100_000, burst=200, retry=FAST
+            )
+        return self._rb
+
+    def close(self) -> None:
+        if self._rb is not None:
+            self._rb.close()
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.sandbox.control(method, path, json=body).json()
+
+    # 24SO's UI
+    def so24_product(self, no: str, name: str, category: int = 1, price: str = "100") -> int:
+        return int(
+            self.control(
+                "POST", "24so/products", {"Name": name, "No": no, "CategoryId": category, "Price": price}
+            )["Id"]
+        )
+
+    def so24_company(self, name: str, kind: str = "Business", city: str = "OSLO") -> int:
+        address = {"Street": "Fjordgata 1", "PostalCode": "0150", "City": city, "Country": "NO"}
+        body = {"Name": name, "Type": kind, "Addresses": {"Post": address, "Invoice": address}}
+        return int(self.control("POST", "24so/companies", body)["Id"])
+
+    def so24_order(self, customer: int, rows: list[tuple[int, int]], status: str = "Confirmed") -> int:
+        address = {
+            "Street": "Kaigata 2",
+            "PostalCode": "5003",
+            "PostalArea": "BERGEN",
+            "City": "BERGEN",
+            "Country": "NO",
+        }
+        body = {"CustomerId": customer, "OrderStatus": status, "DeliveryDate": "2026-12-01T00:00:00",
+                "Addresses": {"Delivery": {"Name": "Mottak", **address}, "Invoice": address},
+                "rows": [{"ProductId": p, "Quantity": q} for p, q in rows]}  # fmt: skip
+        return int(self.control("POST", "24so/orders", body)["OrderId"])
+
+    def so24_edit(self, entity: str, key: int, **fields: Any) -> None:
+        self.control("PATCH", f"24so/{entity}/{key}", fields)
+
+    # Rackbeat
+    def rb_create(self, table: str, **body: Any) -> str:
+        made = self.control("POST", f"rackbeat/{table}", body)
+        return str(next(iter(made.values()))["number"])
+
+    def rb_count(self, number: str, quantity: float) -> None:
+        current = self.control("GET", "rackbeat/products")["products"]
+        if any(p["number"] == number and p["stock_quantity"] == quantity for p in current):
+            return  # Rackbeat refuses a count to the figure it has (with faults, its opening stock may be pending)
+        self.control("POST", f"rackbeat/products/{number}/stock", {"quantity": quantity})
+
+    def rb_order(self, number: int, action: str, body: dict[str, Any] | None = None) -> Any:
+        return self.control("POST", f"rackbeat/orders/{number}/{action}", body)
+
+    # the warehouse floor
+    def wms_count(self, article: str, physical: float) -> None:
+        self.control("POST", f"ongoing/articles/{article}/stock", {"physical": physical})
+
+    def wms_order(self, number: int, action: str) -> None:
+        self.control("POST", f"ongoing/orders/{number}/{action}")
+
+
+# ---- scenarios -----------------------------------------------------------------------------------
+
+
+def _linked(snap: systems.Snapshot, table: str, so24_id: int | str) -> str | None:
+    """The one Rackbeat record of `table` whose hub field holds this 24SO id."""
+    name = f"field_values[24so {table[:-1]} id].value"
+    found = [key for key, record in snap["rackbeat"][table].items() if record.get(name) == str(so24_id)]
+    return found[0] if len(found) == 1 else None
+
+
+def _named(records: dict[str, systems.Record], field_name: str, value: str) -> list[str]:
+    return [key for key, record in records.items() if record.get(field_name) == value]
+
+
+def _pick(records: dict[str, systems.Record], preferred: tuple[str, ...], holds: Callable[[systems.Record], bool] = bool,
+          avoid: tuple[Any, ...] = ()) -> str:  # fmt: skip
+    """The first preferred record there is, else the first other one (with faults, the hub may not
+    have made the preferred one yet: the user works with what is there)."""
+    for key in (*preferred, *sorted(records)):
+        if key in records and key not in avoid and holds(records[key]):
+            return key
+    raise AssertionError(f"no record to act on among {len(records)}")
+
+
+def _hub_linked(field: str) -> Callable[[systems.Record], bool]:
+    return lambda record: bool(record.get(f"field_values[{field}].value"))
+
+
+def _stock(so24: dict[str, dict[str, systems.Record]], product: int | str) -> Decimal:
+    return Decimal(str(so24["products"][str(product)].get("Stock") or 0))
+
+
+def _check(problems: list[str], ok: bool, what: str) -> None:
+    if not ok:
+        problems.append(f"expected: {what}")
+
+
+class Scenario:
+    """What a case's user does before each tick and what the end state must show."""
+
+    ticks = 3
+    # (loader flow, source key) of records expected to stay failed, with why
+    expected_failures: dict[tuple[str, str], str] = {}
+    # loader flow -> why its failed records are not retried by any schedule or sensor (a known gap,
+    # held by its own xfail test); with faults, failures of these flows may remain
+    unretried: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        self.made: dict[str, Any] = {}
+
+    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
+        raise NotImplementedError
+
+    def manual(self, hub: Hub, tick: int) -> None:
+        """Runs a user launches by hand in the hub (R9), inside the tick."""
+
+    def expect(self, snap: systems.Snapshot) -> list[str]:
+        raise NotImplementedError
+
+
+class RackbeatOrders(Scenario):
+    """R1/R2 direction 24so, R3's initial sync and opening stock, R4-R9 and R7's invoices, with
+    Rackbeat as 24SO's stock master (R8)."""
+
+    unretried = {"R3.stock.to_rackbeat": OPENING_STOCK_NOT_RETRIED}
+
+    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
+        m, rb = self.made, snap["rackbeat"]
+        linked = _hub_linked("24so product id")
+        drafts = lambda o: bool(o.get("field_values[24so order id].value")) and not o.get("is_booked")  # noqa: E731
+        if tick == 1:
+            m["product"] = user.so24_product("NY-1", "Ny vare fra 24SO")  # R1 -> Rackbeat
+            m["customer"] = user.so24_company("Ny kunde fra 24SO AS")  # R2 -> Rackbeat
+            m["order"] = user.so24_order(10005, [(1003, 2), (1004, 1)])  # R4 -> a Rackbeat draft
+            m["counted"] = _pick(rb["products"], ("P-001004",), linked)
+            user.rb_count(m["counted"], 42)  # R8 -> 24SO
+            m["own_fields"] = _pick(rb["products"], ("P-001006",), linked, avoid=(m["counted"],))
+            user.rb.update_product(
+                m["own_fields"], {"min_inventory_quantity": 5, "supplier_product_number": "LEV-6"}
+            )
+            user.rb_create("customers", name="Kunde bare i Rackbeat AS")  # direction 24so: stays in Rackbeat
+            m["r6_order"] = _pick(rb["orders"], ("100014",), drafts)
+            user.rb_order(int(m["r6_order"]), "book")  # order.booked, no line changed: R6 writes nothing
+        elif tick == 2:
+            user.so24_edit("products", 1003, Name="Omdøpt i 24SO", Price="199")  # R1
+            user.so24_edit("companies", 10002, PhoneNumbers={"Work": {"Value": "+47 99999999"}})  # R2
+            user.so24_edit("orders", 100018, YourReference="Endret i 24SO")  # R4, the header of a draft
+            m["shipped"] = _pick(rb["orders"], ("100001",), drafts)
+            user.rb_order(int(m["shipped"]), "book")
+            user.rb_order(int(m["shipped"]), "ship")  # R5 -> Sent; the shipment moves stock (R8)
+            customer = _pick(
+                rb["customers"], (str(_linked(snap, "customers", 10005)),), _hub_linked("24so customer id")
+            )
+            item = _pick(rb["products"], ("P-001006",), linked)
+            invoice = user.control("POST", "rackbeat/customer-invoices",
+                                   {"customer_id": int(customer), "lines": [{"item_id": item, "quantity": 2}]})  # fmt: skip
+            m["invoice"] = str(invoice["customer_invoice"]["number"])  # R7 -> a 24SO invoice order
+        elif tick == 3:
+            user.so24_edit(
+                "products", 1005, Stock="77"
+            )  # a 24SO count: Rackbeat is the master, nothing follows
+            user.so24_edit(
+                "orders", 100016, OrderStatus="Confirmed"
+            )  # a draft confirmed in 24SO: R4 sends it
+            order = next(
+                o
+                for o in user.control("GET", "rackbeat/orders")["orders"]
+                if str(o["number"]) == m["r6_order"]
+            )
+            line = next(ln for ln in order["lines"] if ln["item"])
+            user.rb_order(int(m["r6_order"]), "reopen")  # R6: reopened, a line changed, booked again
+            user.control(
+                "PATCH",
+                f"rackbeat/orders/{m['r6_order']}/lines/{line['id']}",
+                {"quantity": line["quantity"] + 3},
+            )
+            user.rb_order(int(m["r6_order"]), "book")
+            m["r6_line"] = (line["item"]["number"], line["quantity"] + 3)
+            m["zeroed"] = _pick(rb["products"], ("P-001007",), lambda p: linked(p) and p["stock_quantity"] != 0,
+                                avoid=(m["counted"],))  # fmt: skip
+            user.rb_count(m["zeroed"], 0)  # a count to 0 is a count
+
+    def manual(self, hub: Hub, tick: int) -> None:
+        if tick == 3:  # R9: a user fetches an Offer into Rackbeat by hand, twice
+            config = {"ops": {"fetch_so24_order_into_rackbeat": {"config": {"order_id": 100003}}}}
+            for _ in range(2):
+                hub.run("rackbeat_fetch_order", run_config=config)
+
+    def expect(self, snap: systems.Snapshot) -> list[str]:
+        m, out = self.made, []
+        so24, rb = snap["24so"], snap["rackbeat"]
+        so24_id = {p["No"]: key for key, p in so24["products"].items() if p.get("No")}
+        _check(out, _linked(snap, "products", m["product"]) == "NY-1", "R1: the new 24SO product in Rackbeat")
+        _check(
+            out,
+            _linked(snap, "customers", m["customer"]) is not None,
+            "R2: the new 24SO customer in Rackbeat",
+        )
+        for order in (m["order"], 100016, 100003):
+            _check(out, str(order) in rb["orders"], f"R4/R9: 24SO order {order} in Rackbeat")
+        _check(
+            out,
+            _stock(so24, so24_id[m["counted"]]) == 42,
+            f"R8: Rackbeat's count of {m['counted']} (42) in 24SO",
+        )
+        _check(
+            out,
+            _stock(so24, so24_id[m["zeroed"]]) == 0,
+            f"R8: Rackbeat's count to 0 of {m['zeroed']} in 24SO",
+        )
+        _check(out, _stock(so24, 1005) == 77, "R8: 24SO's own count of 1005 (77) kept")
+        _check(
+            out,
+            so24["orders"][m["shipped"]]["OrderStatus"] == "OrderState_Sent",
+            f"R5: shipped order {m['shipped']} Sent",
+        )
+        _check(
+            out,
+            rb["products"]["P-001003"]["name"] == "Omdøpt i 24SO",
+            "R1: the 24SO rename of 1003 in Rackbeat",
+        )
+        phone = rb["customers"].get(_linked(snap, "customers", 10002) or "", {}).get("contact_phone")
+        _check(out, phone == "+47 99999999", f"R2: the 24SO phone of 10002 in Rackbeat (is {phone})")
+        _check(
+            out,
+            rb["orders"]["100018"].get("their_reference") == "Endret i 24SO",
+            "R4: the 24SO edit of 100018 in Rackbeat",
+        )
+        _check(
+            out,
+            len(_named(so24["orders"], "ReferenceNumber", m["invoice"])) == 1,
+            "R7: the booked invoice as one 24SO order",
+        )
+        _check(
+            out,
+            not _named(so24["companies"], "Name", "Kunde bare i Rackbeat AS"),
+            "R2 (24so): no Rackbeat-only customer in 24SO",
+        )
+        item, quantity = m["r6_line"]
+        order = so24["orders"][m["r6_order"]]
+        quantities = [
+            Decimal(order[k.replace(".ProductNo", ".Quantity")])
+            for k, v in order.items()
+            if k.endswith(".ProductNo") and v == item
+        ]
+        _check(
+            out,
+            Decimal(str(quantity)) in quantities,
+            f"R6: {item} x {quantity} on 24SO order {m['r6_order']} (has {quantities})",
+        )
+        _check(out, order["OrderStatus"] == "Confirmed", f"R6: 24SO order {m['r6_order']} Confirmed again")
+        return out
+
+
+class RackbeatEntities(Scenario):
+    """R1 products and R2 customers/suppliers in one direction (`rackbeat` or `both`), with R3's
+    initial sync and R7's created events; no order or stock flow."""
+
+    def __init__(self, direction: str) -> None:
+        super().__init__()
+        self.direction = direction
+
+    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
+        m, rb = self.made, snap["rackbeat"]
+        if tick == 1:
+            m["so24_product"] = user.so24_product("NY-1", "Ny vare fra 24SO")
+            m["so24_customer"] = user.so24_company("Ny kunde fra 24SO AS")
+            user.rb_create("products", number="RB-NY-1", name="Ny vare fra Rackbeat", group=2, sales_price=10)
+            user.rb_create("customers", name="Ny kunde fra Rackbeat AS", address_city="Bergen")
+            user.rb_create("suppliers", name="Ny leverandør fra Rackbeat AS")
+        elif tick == 2:
+            user.so24_edit("products", 1003, Name="Omdøpt i 24SO")
+            post = {
+                k.split(".")[-1]: v
+                for k, v in snap["24so"]["companies"]["10002"].items()
+                if k.startswith("Addresses.Post.")
+            }
+            user.so24_edit("companies", 10002, Addresses={"Post": {**post, "City": "BODØ"}})
+            m["rb_customer"] = _pick(
+                rb["customers"], (str(_linked(snap, "customers", 10005)),), _hub_linked("24so customer id")
+            )
+            user.rb.update_customer(int(m["rb_customer"]), {"name": "Omdøpt i Rackbeat AS", "address_city": "Molde",
+                                                            "their_reference": "Kari"})  # fmt: skip
+            m["rb_product"] = _pick(
+                rb["products"], ("P-001006",), _hub_linked("24so product id"), avoid=("P-001003",)
+            )
+            user.rb.update_product(
+                m["rb_product"], {"name": "Omdøpt i Rackbeat", "min_inventory_quantity": 5}
+            )
+        elif tick == 3:
+            user.rb_create("customers", name="Enda en kunde fra Rackbeat AS")
+            user.rb_count(_pick(rb["products"], ("P-001008",)), 3)  # no stock flow: 24SO's stock stays
+            user.so24_edit("products", 1009, Stock="11")
+            user.so24_edit("products", 1010, Price="123")
+
+    def expect(self, snap: systems.Snapshot) -> list[str]:
+        m, out = self.made, []
+        so24, rb = snap["24so"], snap["rackbeat"]
+        both = self.direction == "both"
+        made_in_rackbeat = {"product": _named(so24["products"], "No", "RB-NY-1"),
+                            "customer": _named(so24["companies"], "Name", "Ny kunde fra Rackbeat AS"),
+                            "supplier": _named(so24["companies"], "Name", "Ny leverandør fra Rackbeat AS"),
+                            "second customer": _named(so24["companies"], "Name", "Enda en kunde fra Rackbeat AS")}  # fmt: skip
+        for what, found in made_in_rackbeat.items():
+            _check(
+                out,
+                len(found) == 1,
+                f"R1/R2/R7: the new Rackbeat {what} once in 24SO (is there {len(found)} times)",
+            )
+        _check(
+            out,
+            (_linked(snap, "products", m["so24_product"]) == "NY-1") == both,
+            "R1: the new 24SO product in Rackbeat only in both",
+        )
+        _check(
+            out,
+            (_linked(snap, "customers", m["so24_customer"]) is not None) == both,
+            "R2: the new 24SO customer in Rackbeat only in both",
+        )
+        edited = [c for c in so24["companies"].values() if c.get("Name") == "Omdøpt i Rackbeat AS"]
+        _check(
+            out,
+            len(edited) == 1 and edited[0].get("Addresses.Post.City") == "Molde",
+            "R2: the Rackbeat edit of a customer in 24SO",
+        )
+        renamed = [p for p in so24["products"].values() if p.get("No") == m["rb_product"]]
+        _check(
+            out,
+            [p.get("Name") for p in renamed] == ["Omdøpt i Rackbeat"],
+            f"R1: the Rackbeat rename of {m['rb_product']} in 24SO",
+        )
+        _check(
+            out,
+            so24["products"]["1003"]["Name"] == "Omdøpt i 24SO",
+            "R1: the 24SO rename of 1003 kept in 24SO",
+        )
+        _check(
+            out,
+            (rb["products"]["P-001003"]["name"] == "Omdøpt i 24SO") == both,
+            "R1: the 24SO rename of 1003 in Rackbeat only in both",
+        )
+        _check(out, _stock(so24, 1009) == 11, "no stock flow: 24SO's count of 1009 kept")
+        return out
+
+
+class ConcurrentEdits(Scenario):
+    """Direction `both`: one pair edited on both sides in the same tick, in different fields."""
+
+    ticks = 1
+
+    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
+        self.made["rb"] = _pick(
+            snap["rackbeat"]["customers"],
+            (str(_linked(snap, "customers", 10003)),),
+            _hub_linked("24so customer id"),
+        )
+        self.made["so24"] = snap["rackbeat"]["customers"][self.made["rb"]][
+            "field_values[24so customer id].value"
+        ]
+        user.so24_edit("companies", int(self.made["so24"]), PhoneNumbers={"Work": {"Value": "+47 91111111"}})
+        user.rb.update_customer(int(self.made["rb"]), {"name": "Samtidig omdøpt AS"})
+
+    def expect(self, snap: systems.Snapshot) -> list[str]:
+        out: list[str] = []
+        company, customer = (
+            snap["24so"]["companies"][self.made["so24"]],
+            snap["rackbeat"]["customers"][self.made["rb"]],
+        )
+        _check(
+            out, company.get("PhoneNumbers.Work.Value") == "+47 91111111", "the 24SO phone edit kept in 24SO"
+        )
+        _check(out, company.get("Name") == "Samtidig omdøpt AS", "the Rackbeat rename in 24SO")
+        _check(out, customer.get("contact_phone") == "+47 91111111", "the 24SO phone edit in Rackbeat")
+        return out
+
+
+class Ongoing(Scenario):
+    """O1-O6 with O4 on; the WMS is 24SO's stock master (O5)."""
+
+    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
+        m, articles, orders = self.made, snap["ongoing"]["articles"], snap["ongoing"]["orders"]
+        open_orders = lambda o: o.get("orderInfo.orderStatus.number") == 200  # noqa: E731
+        if tick == 1:
+            m["product"] = user.so24_product("NY-1", "Ny vare fra 24SO")  # O1
+            m["order"] = user.so24_order(10005, [(1003, 2), (m["product"], 1)])  # O2
+            m["supplier"] = user.so24_company("Ny leverandør AS", kind="Supplier")
+            user.so24_edit(
+                "products", 1011, SupplierId=m["supplier"]
+            )  # O1 the supplier's number, O4 its name
+            m["shipped"] = _pick(orders, ("100001",), open_orders)
+            shipped = {v for k, v in orders[m["shipped"]].items() if k.endswith(".article.articleNumber")}
+            m["counted"] = sorted({_pick(articles, ("P-001003",)), *shipped})
+            for n, article in enumerate(m["counted"]):
+                user.wms_count(article, 20 + n)  # O5: counted figures go to 24SO
+        elif tick == 2:
+            for action in ("release", "pick", "ship"):
+                user.wms_order(int(m["shipped"]), action)  # O3 -> Sent
+            user.so24_edit("products", 1004, Name="Omdøpt i 24SO", EAN1="7000000000017")  # O1
+            m["resent"] = _pick(orders, ("100018",), open_orders, avoid=(m["shipped"],))
+            user.so24_edit("orders", int(m["resent"]), YourReference="Endret i 24SO")  # O2 sends it again
+            m["locked"] = _pick(orders, ("100014",), open_orders, avoid=(m["shipped"], m["resent"]))
+            user.wms_order(int(m["locked"]), "release")  # the warehouse has started: 24SO edits are refused
+        elif tick == 3:
+            user.so24_edit("orders", int(m["locked"]), YourReference="For sent")  # O2: refused, kept failed
+            m["drifted"] = int(articles[m["counted"][-1]]["productCode"])
+            user.so24_edit(
+                "products", m["drifted"], Stock="99"
+            )  # drift from the master: O5 sets the WMS figure back
+            user.so24_edit("products", 1009, Stock="11")  # never counted in the WMS: held, 24SO keeps it
+            m["customer"] = user.so24_company("Ny kunde AS")
+            m["order_2"] = user.so24_order(m["customer"], [(1005, 1)])
+
+    @property
+    def expected_failures(self) -> dict[tuple[str, str], str]:  # type: ignore[override]
+        return {("O2", str(self.made.get("locked"))): "the WMS refuses to change an order it has released"}
+
+    def expect(self, snap: systems.Snapshot) -> list[str]:
+        m, out = self.made, []
+        so24, articles, orders = snap["24so"], snap["ongoing"]["articles"], snap["ongoing"]["orders"]
+        _check(
+            out,
+            articles.get("NY-1", {}).get("productCode") == str(m["product"]),
+            "O1: the new product as an article",
+        )
+        for order in (m["order"], m["order_2"]):
+            _check(out, str(order) in orders, f"O2: 24SO order {order} in the WMS")
+        _check(
+            out,
+            orders[m["resent"]].get("orderInfo.salesCode") == "Endret i 24SO",
+            f"O2: the 24SO edit of {m['resent']} in the WMS",
+        )
+        _check(
+            out,
+            orders[m["locked"]].get("orderInfo.salesCode") != "For sent",
+            f"O2: released order {m['locked']} left as it is",
+        )
+        _check(
+            out,
+            so24["orders"][m["shipped"]]["OrderStatus"] == "OrderState_Sent",
+            f"O3: shipped order {m['shipped']} Sent",
+        )
+        _check(
+            out,
+            articles["P-001004"].get("articleName") == "Omdøpt i 24SO",
+            "O1: the 24SO rename of 1004 in the WMS",
+        )
+        for article in m["counted"]:
+            product = articles[article]["productCode"]
+            wms = articles[article].get("inventoryInfo.sellableNumberOfItems")
+            _check(
+                out,
+                _stock(so24, product) == Decimal(str(wms)),
+                f"O5: the WMS's {wms} of {article} in 24SO (is {_stock(so24, product)})",
+            )
+        _check(out, _stock(so24, 1009) == 11, "O5: 24SO's count of never-counted 1009 kept")
+        _check(
+            out,
+            articles["P-001011"].get("supplierInfo.supplierName") == "Ny leverandør AS",
+            "O4: the supplier's name on its article",
+        )
+        return out
+
+
+# ---- one case, start to end ----------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    """What happened between two snapshots: the user's actions, or one hub tick (with its log)."""
+
+    name: str
+    by_hub: bool
+    changes: list[systems.Change]
+    log: list[systems.LogRow]
+    before: systems.Snapshot
+    after: systems.Snapshot
+
+
+@dataclass
+class Outcome:
+    windows: list[Window]
+    final: systems.Snapshot
+    failed_runs: list[str]
+    sensor_errors: list[str]
+    failed_records: dict[tuple[str, str], str]
+    seconds: float
+
+
+class Faults:
+    """The sandboxes' fault injection (/_sandbox/<system>/faults) on the connected systems, when `on`."""
+
+    def __init__(self, sandbox: SandboxProcess, systems_on: tuple[str, ...], on: bool) -> None:
+        self.sandbox, self.systems, self.on = sandbox, systems_on, on
+
+    def set(self, on: bool, seed: int = 7) -> None:
+        if not self.on:
+            return
+        for system in self.systems:
+            if on:
+                self.sandbox.control("POST", f"{system}/faults", json={**FAULTS, "seed": seed})
+            else:
+                self.sandbox.control("DELETE", f"{system}/faults")
+
+    @contextmanager
+    def paused(self, seed: int) -> Iterator[None]:
+        self.set(False)
+        try:
+            yield
+        finally:
+            self.set(True, seed=seed)
+
+
+def run_scenario(
+    sandbox: SandboxProcess, tmp: Path, settings: Settings, scenario: Scenario, *, faults: bool
+) -> Outcome:
+    started = time.monotonic()
+    sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
+    connected = ("24so", *(s for s in ("rackbeat", "ongoing") if getattr(settings, s).enabled))
+    if "rackbeat" in connected:
+        sandbox.control("POST", "rackbeat/limits", json={"per_minute": 100_000, "burst": 1000})
+    _LOST.clear()
+    hub = Hub(sandbox, tmp, settings, LosesAnAnswer if faults else FastRackbeat)
+    user = User(sandbox)
+    switch = Faults(sandbox, connected, faults)
+    windows: list[Window] = []
+    prev = systems.snapshot(
+        sandbox
+    )  # every system, connected or not: one the hub does not talk to stays as it is
+
+    def window(name: str, by_hub: bool, action: Callable[[], None]) -> None:
+        nonlocal prev
+        mark = systems.last_log_id(hub.db)
+        action()
+        after = systems.snapshot(sandbox)
+        log = systems.sync_log(hub.db, mark) if by_hub else []
+        windows.append(Window(name, by_hub, systems.diff(prev, after), log, prev, after))
+        prev = after
+
+    try:
+        with webhook_receiver(hub):
+            switch.set(True)
+            window("initial sync", True, hub.initial_sync)
+            for tick in range(1, scenario.ticks + 1):
+                with switch.paused(seed=7 + tick):
+                    window(f"user {tick}", False, lambda t=tick: scenario.act(user, t, prev))
+                    hub.quiet_webhooks()
+                window(f"tick {tick}", True, lambda t=tick: (scenario.manual(hub, t), hub.tick()))
+            switch.set(False)
+            settled, quiet = len(hub.failures), len(hub.sensor_errors)
+            for n in range(SETTLE_TICKS if faults else 0):
+                window(f"settle {n + 1}", True, hub.tick)
+    finally:
+        switch.set(False)
+        user.close()
+    # With faults, runs and sensor evaluations may fail until the clean ticks; not after them.
+    failed, errors = (
+        (hub.failures[settled:], hub.sensor_errors[quiet:]) if faults else (hub.failures, hub.sensor_errors)
+    )
+    return Outcome(windows, prev, failed, errors, failed_records(hub.db), time.monotonic() - started)
+
+
+def failed_records(db: Path) -> dict[tuple[str, str], str]:
+    """(flow, source key) -> reason of every record the loader holds as failed."""
+    with connect(db) as con:
+        return {
+            (flow, key): reason
+            for flow, key, reason in con.execute(
+                "SELECT flow, source_key, reason FROM sync.failed_records"
+            ).fetchall()
+        }
+
+
+def rules_for(settings: Settings, *, faults: bool) -> systems.Rules:
+    flows = settings.flows
+    master = (
+        "R8"
+        if settings.rackbeat.enabled and flows.R8.enabled
+        else "O5"
+        if settings.ongoing.enabled and flows.O5.enabled
+        else None
+    )
+    two_way = set()
+    if settings.rackbeat.enabled:
+        for flow, entity, direction in (("R1", "products", flows.R1.products), ("R2", "customers", flows.R2.customers),
+                                        ("R2", "suppliers", flows.R2.suppliers)):  # fmt: skip
+            if direction == "both":
+                two_way |= {f"{flow}.{entity}.to_rackbeat", f"{flow}.{entity}.to_so24"}
+    return systems.Rules(stock_master=master, two_way=frozenset(two_way), faults=faults)
+
+
+def judge(outcome: Outcome, rules: systems.Rules) -> list[systems.Damage]:
+    rules.learn_targets(row for window in outcome.windows for row in window.log)
+    for window in outcome.windows:
+        if window.by_hub:
+            rules.hub_window(window.name, window.before, window.changes, window.after, window.log)
+        else:
+            rules.user_window(window.name, window.before, window.changes, window.after)
+    return rules.damage
+
+
+# ---- the cases -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    settings: dict[str, Any]
+    scenario: Callable[[], Scenario]
+    faults: bool = False
+
+
+RACKBEAT = {"rackbeat": {"enabled": True}}
+# Without R4-R6, R8, R9 (the order and stock flows have their own case).
+ENTITIES_ONLY = {flow: {"enabled": False} for flow in ("R4", "R5", "R6", "R8", "R9")}
+# R8's debounce is a minute of the daemon's time; the test's ticks stand for minutes apart.
+R8_NOW = {"R8": {"debounce_seconds": 0}}
+
+
+def _directions(direction: str) -> dict[str, dict[str, str]]:
+    return {"R1": {"products": direction}, "R2": {"customers": direction, "suppliers": direction}}
+
+
+CASES = {
+    "R1,R2=24so+R3-R9,R8-stock": Case(
+        {**RACKBEAT, "flows": {**_directions("24so"), **R8_NOW}}, RackbeatOrders
+    ),
+    "R1,R2=rackbeat+R3,R7": Case(
+        {**RACKBEAT, "flows": {**_directions("rackbeat"), **ENTITIES_ONLY}},
+        lambda: RackbeatEntities("rackbeat"),
+    ),
+    "R1,R2=both+R3,R7": Case(
+        {**RACKBEAT, "flows": {**_directions("both"), **ENTITIES_ONLY}}, lambda: RackbeatEntities("both")
+    ),
+    "R1,R2=both,concurrent-edits": Case(
+        {**RACKBEAT, "flows": {**_directions("both"), **ENTITIES_ONLY}}, ConcurrentEdits
+    ),
+    "O1-O6,O5-stock": Case({"ongoing": {"enabled": True}, "flows": {"O4": {"enabled": True}}}, Ongoing),
+}
+FAULTED = ("R1,R2=24so+R3-R9,R8-stock", "R1,R2=both+R3,R7", "O1-O6,O5-stock")
+KNOWN_DAMAGE = {
+    "R1,R2=both,concurrent-edits": (
+        "R1/R2 direction both, one pair edited on both sides in one tick, in different fields (24SO company "
+        "10003: PhoneNumbers.Work.Value; its Rackbeat customer: name): entities_pairs.decide sends one whole side "
+        "per pair ('both changed: the newer change time wins', a tie goes to 24SO), so the other side's edit is "
+        "put back: R2.customers.to_so24 writes the Rackbeat customer's old contact_phone over 24so companies 10003 "
+        "PhoneNumbers.Work.Value ('+47 91111111' -> '+47 22070021'), or R2.customers.to_rackbeat writes 24SO's old "
+        "Name over the Rackbeat customer's name ('Samtidig omdøpt AS' -> 'Havdesign 3 AS'); sync_log: that flow's "
+        "write of the pair in the same tick. Needs per-field baselines in the pair memory"
+    ),
+}
+
+
+def _params() -> list[Any]:
+    out = []
+    for faults in (False, True):
+        for name, case in CASES.items():
+            if faults and name not in FAULTED:
+                continue
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=KNOWN_DAMAGE[name])] if name in KNOWN_DAMAGE else []
+            )
+            label = f"{name}+faults10" if faults else name
+            out.append(pytest.param(Case(case.settings, case.scenario, faults), id=label, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", _params())
+def test_no_collateral_damage(sandbox: SandboxProcess, tmp_path: Path, case: Case) -> None:
+    settings = Settings.model_validate(case.settings)
+    scenario = case.scenario()
+    outcome = run_scenario(sandbox, tmp_path, settings, scenario, faults=case.faults)
+    rules = rules_for(settings, faults=case.faults)
+    problems = [str(damage) for damage in judge(outcome, rules)]
+    problems += scenario.expect(outcome.final)
+    problems += [f"twins: {twin}" for twin in systems.twins(outcome.final)]
+    problems += [f"run failed: {failure}" for failure in outcome.failed_runs]
+    problems += [f"sensor failed: {error}" for error in outcome.sensor_errors]
+    expected = scenario.expected_failures
+    known = scenario.unretried if case.faults else {}
+    problems += [f"still failed: {flow} {key}: {reason}" for (flow, key), reason in outcome.failed_records.items()
+                 if (flow, key) not in expected and flow not in known]  # fmt: skip
+    problems += [f"expected to be held as failed: {flow} {key} ({why})" for (flow, key), why in expected.items()
+                 if (flow, key) not in outcome.failed_records]  # fmt: skip
+    assert rules.explained > 20, (
+        f"the hub changed almost nothing ({rules.explained} explained changes): is the scenario running?"
+    )
+    assert not problems, f"{len(problems)} problem(s) in {outcome.seconds:.0f} s:\n" + "\n".join(problems)
+
+
+_REFUSED: list[str] = []
+
+
+class RefusesOneAdjustment(FastRackbeat):
+    """Rackbeat whose first inventory adjustment is refused with a 500, no work done (deterministic,
+    where a 10 % fault rate hits one of R3's ~38 adjustments only most of the time)."""
+
+    @contextmanager
+    def client(self) -> Iterator[RackbeatClient]:
+        with super().client() as client:
+            adjust = client.adjust_stock
+
+            def refusing(number: str, change: float, **kw: Any) -> dict[str, Any]:
+                if not _REFUSED:
+                    _REFUSED.append(number)
+                    raise TransientError(
+                        "rackbeat POST /inventory-adjustments: HTTP 500: Server Error (injected)"
+                    )
+                return adjust(number, change, **kw)
+
+            client.adjust_stock = refusing  # type: ignore[method-assign]
+            yield client
+
+
+@pytest.mark.xfail(strict=True, reason=OPENING_STOCK_NOT_RETRIED)
+def test_a_failed_opening_stock_is_retried_on_a_later_tick(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    _REFUSED.clear()
+    flows = {**_directions("24so"), **R8_NOW, **{f: {"enabled": False} for f in ("R4", "R5", "R6", "R9")}}
+    sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
+    sandbox.control("POST", "rackbeat/limits", json={"per_minute": 100_000, "burst": 1000})
+    hub = Hub(sandbox, tmp_path, Settings.model_validate({**RACKBEAT, "flows": flows}), RefusesOneAdjustment)
+    with webhook_receiver(hub):
+        hub.initial_sync()
+        assert _REFUSED and any(flow == "R3.stock.to_rackbeat" for flow, _ in failed_records(hub.db)), (
+            _REFUSED
+        )
+        for _ in range(2):
+            hub.tick()
+    assert not hub.failures, hub.failures
+    left = {key: reason for key, reason in failed_records(hub.db).items() if key[0] == "R3.stock.to_rackbeat"}
+    assert not left, f"still failed after two more ticks: {left}"
+
+
+def test_the_rules_flag_each_kind_of_damage() -> None:
+    """The rules on a made-up tick (no sandbox): what each one lets through and what it flags."""
+    company = {"Id": 10002, "Name": "Nordlys AS", "CurrencyId": "LOCAL", "DateChanged": "2026-01-01T00:00:00",
+               "Addresses": {"Post": {"City": "BODØ", "PostalArea": "BODØ"}}}  # fmt: skip
+    before: systems.Snapshot = {
+        "24so": {"companies": {"10002": systems.flat(company), "10003": systems.flat({**company, "Id": 10003})},
+                 "products": {"1001": {"Id": 1001, "No": "P-1", "Stock": "5"}}},
+        "rackbeat": {"products": {"P-1": {"number": "P-1", "stock_quantity": 5.0}}},
+    }  # fmt: skip
+    written = {**company, "Name": "Omdøpt", "CurrencyId": "EUR", "DateChanged": "2026-02-01T00:00:00",
+               "Addresses": {"Post": {"City": "BODØ"}}}  # fmt: skip
+    after: systems.Snapshot = {
+        "24so": {"companies": {"10002": systems.flat(written), "10044": {"Id": 10044, "Name": "Ny"}},
+                 "products": {"1001": {"Id": 1001, "No": "P-1", "Stock": "0"}}},
+        "rackbeat": {"products": {"P-1": {"number": "P-1", "stock_quantity": 5.0}}},
+    }  # fmt: skip
+    log = [systems.LogRow(1, "run", "R2.customers.to_so24", "10004", "10004", "10002", "update", None),
+           systems.LogRow(2, "run", "R8", "id:1001", "1001", "1001", "create", None)]  # fmt: skip
+    rules = systems.Rules(stock_master="R8", two_way=frozenset(), faults=False)
+    found = rules.hub_window("tick", before, systems.diff(before, after), after, log)
+    flagged = {(d.rule, d.change.key, d.change.field) for d in found}
+    assert flagged == {
+        ("unexplained", "10002", "CurrencyId"),  # written by R2, which does not own it
+        ("null", "10002", "Addresses.Post.PostalArea"),  # an entry sent without it lost it
+        ("removed", "10003", systems.RECORD),  # no flow deletes
+        ("unexplained", "10044", systems.RECORD),  # added without a create
+        ("stock", "1001", "Stock"),  # R8 wrote it, but Rackbeat's figure never moved and is not 0
+    }, found
+    assert rules.explained == 2  # Name (owned by R2), Stock (owned by R8); DateChanged is derived
+
+    two_way = systems.Rules(stock_master=None, two_way=frozenset({"R2.customers.to_so24"}), faults=False)
+    edit = {**company, "Name": "Brukerens navn"}
+    two_way.user_window(
+        "user", before, systems.diff(before, {"24so": {"companies": {"10002": systems.flat(edit)}}}), before
+    )
+    back = systems.diff(
+        {"24so": {"companies": {"10002": systems.flat(edit)}}},
+        {"24so": {"companies": {"10002": systems.flat(company)}}},
+    )
+    lost = two_way.hub_window("tick", before, back, before, log[:1])
+    assert [(d.rule, d.change.field) for d in lost] == [("lost edit", "Name")], lost
+
+    # With faults: a create whose answer was lost explains one record no row names; a record the hub
+    # then makes from that record, back in the first system, is an echo (a twin of its source).
+    faults = systems.Rules(stock_master=None, two_way=frozenset(), faults=True)
+    empty: systems.Snapshot = {"24so": {"companies": {}}, "rackbeat": {"customers": {}}}
+    orphan = {**empty, "rackbeat": {"customers": {"10027": {"number": 10027, "name": "Olsen"}}}}
+    lost_answer = systems.LogRow(
+        3, "r1", "R2.customers.to_rackbeat", "10032", "10032", None, "fail", "dropped"
+    )
+    assert faults.hub_window("tick 1", empty, systems.diff(empty, orphan), orphan, [lost_answer]) == []
+    twin = {**orphan, "24so": {"companies": {"10044": {"Id": 10044, "Name": "Olsen"}}}}
+    back_again = systems.LogRow(4, "r2", "R2.customers.to_so24", "10027", "10027", "10044", "create", None)
+    echo = faults.hub_window("tick 2", orphan, systems.diff(orphan, twin), twin, [back_again])
+    assert [(d.rule, d.change.key) for d in echo] == [("echo", "10044")], echo
