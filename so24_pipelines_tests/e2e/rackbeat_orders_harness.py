@@ -12,17 +12,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import uvicorn
 
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
@@ -44,6 +42,7 @@ from so24_pipelines.webhooks.app import build_receiver
 from so24_pipelines.webhooks.inbox import INBOX_FILE_NAME, Inbox
 from so24_pipelines_tests.e2e import so24_harness
 from so24_pipelines_tests.sandbox_process import SandboxProcess, free_port
+from so24_pipelines_tests.serving import serving
 
 FAST_RETRY = RetryPolicy(attempts=8, backoff_base=0.02, backoff_max=0.2)
 WAIT_SECONDS = 20.0
@@ -200,28 +199,8 @@ class Receivers:
     urls: dict[str, str]
 
 
-@contextmanager
-def _serve(inbox: Inbox, token: str, port: int) -> Iterator[None]:
-    config = uvicorn.Config(
-        build_receiver(inbox, {"rackbeat": token}),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("webhook receiver did not start")
-        time.sleep(0.01)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+def _serve(inbox: Inbox, token: str, port: int) -> AbstractContextManager[None]:
+    return serving(build_receiver(inbox, {"rackbeat": token}), port)
 
 
 @contextmanager

@@ -31,7 +31,6 @@ Known damage is a strict xfail naming it, so it turns green the day it is fixed.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +41,6 @@ from typing import Any
 
 import dagster as dg
 import pytest
-import uvicorn
 
 from so24_pipelines.connectors.errors import TransientError
 from so24_pipelines.connectors.http import RetryPolicy
@@ -60,6 +58,7 @@ from so24_pipelines.webhooks.app import build_receiver
 from so24_pipelines.webhooks.inbox import Inbox
 from so24_pipelines_tests.safety import systems
 from so24_pipelines_tests.sandbox_process import SandboxProcess, free_port
+from so24_pipelines_tests.serving import serving
 
 pytestmark = pytest.mark.safety
 
@@ -349,21 +348,8 @@ def webhook_receiver(hub: Hub) -> Iterator[None]:
         for event in dict.fromkeys([*CREATED_EVENTS, *ORDER_EVENTS]):
             token = rb.register_webhook(event, url).get("token")
             inbox.remember_token("rackbeat", event, token)
-    config = uvicorn.Config(
-        build_receiver(inbox, {}), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "webhook receiver did not start"
-        time.sleep(0.01)
-    try:
+    with serving(build_receiver(inbox, {}), port):
         yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 # ---- the user, in every system ------------------------------------------------------------------
