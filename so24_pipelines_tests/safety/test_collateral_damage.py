@@ -32,6 +32,7 @@ Known damage is a strict xfail naming it, so it turns green the day it is fixed.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -469,7 +470,7 @@ def _check(problems: list[str], ok: bool, what: str) -> None:
         problems.append(f"expected: {what}")
 
 
-class Scenario:
+class Scenario(ABC):
     """What a case's user does before each tick and what the end state must show."""
 
     ticks = 3
@@ -482,12 +483,14 @@ class Scenario:
     def __init__(self) -> None:
         self.made: dict[str, Any] = {}
 
+    @abstractmethod
     def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
         raise NotImplementedError
 
-    def manual(self, hub: Hub, tick: int) -> None:
+    def manual(self, hub: Hub, tick: int) -> None:  # noqa: B027 - an optional hook: most users launch nothing by hand
         """Runs a user launches by hand in the hub (R9), inside the tick."""
 
+    @abstractmethod
     def expect(self, snap: systems.Snapshot) -> list[str]:
         raise NotImplementedError
 
@@ -554,7 +557,7 @@ class RackbeatOrders(Scenario):
                                 avoid=(m["counted"],))  # fmt: skip
             user.rb_count(m["zeroed"], 0)  # a count to 0 is a count
 
-    def manual(self, hub: Hub, tick: int) -> None:
+    def manual(self, hub: Hub, tick: int) -> None:  # noqa: B027 - an optional hook: most users launch nothing by hand
         if tick == 3:  # R9: a user fetches an Offer into Rackbeat by hand, twice
             config = {"ops": {"fetch_so24_order_into_rackbeat": {"config": {"order_id": 100003}}}}
             for _ in range(2):

@@ -28,6 +28,7 @@ look-up after a lost create answer (`find_by_business_key`, then `update`) links
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,7 +50,7 @@ def _name_key(value: Any) -> str:
     return " ".join(str(value or "").split()).casefold()
 
 
-class _WritesBack(WriteLog):
+class _WritesBack(WriteLog, ABC):
     """Keeps the link in Rackbeat: the record's custom field holds the 24SO id it went to.
 
     The link is read from Rackbeat when a record is created (a record linked earlier, e.g. by
@@ -171,15 +172,18 @@ class _WritesBack(WriteLog):
 
     # ---- per entity --------------------------------------------------------------------------
 
+    @abstractmethod
     def _get(self, so24_id: int) -> dict[str, Any] | None:
         raise NotImplementedError
 
+    @abstractmethod
     def _match(self, record: MappedRecord) -> dict[str, Any] | None:
         raise NotImplementedError
 
     def _create_body(self, record: MappedRecord) -> dict[str, Any]:
         return sendable(record.payload)
 
+    @abstractmethod
     def _save(self, record: MappedRecord, body: dict[str, Any], *, creating: bool) -> str:
         raise NotImplementedError
 
