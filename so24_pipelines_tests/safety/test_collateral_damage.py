@@ -1013,17 +1013,7 @@ CASES = {
     "O1-O6,O5-stock": Case({"ongoing": {"enabled": True}, "flows": {"O4": {"enabled": True}}}, Ongoing),
 }
 FAULTED = ("R1,R2=24so+R3-R9,R8-stock", "R1,R2=both+R3,R7", "O1-O6,O5-stock")
-KNOWN_DAMAGE = {
-    "R1,R2=both,concurrent-edits": (
-        "R1/R2 direction both, one pair edited on both sides in one tick, in different fields (24SO company "
-        "10003: PhoneNumbers.Work.Value; its Rackbeat customer: name): entities_pairs.decide sends one whole side "
-        "per pair ('both changed: the newer change time wins', a tie goes to 24SO), so the other side's edit is "
-        "put back: R2.customers.to_so24 writes the Rackbeat customer's old contact_phone over 24so companies 10003 "
-        "PhoneNumbers.Work.Value ('+47 91111111' -> '+47 22070021'), or R2.customers.to_rackbeat writes 24SO's old "
-        "Name over the Rackbeat customer's name ('Samtidig omdøpt AS' -> 'Havdesign 3 AS'); sync_log: that flow's "
-        "write of the pair in the same tick. Needs per-field baselines in the pair memory"
-    ),
-}
+KNOWN_DAMAGE: dict[str, str] = {}
 
 
 def _params() -> list[Any]:

@@ -6,8 +6,9 @@ module only decides *which* mapped records go to the loader:
 - direction `24so`: every 24SO record goes to Rackbeat; the loader's hashes decide what changed.
 - direction `rackbeat`: every Rackbeat record goes to 24SO, likewise.
 - direction `both`: records on one side only are created on the other; for a linked pair the
-  side that changed wins and the hub's own writes are recognised when they come back
-  (entities_pairs), so nothing ping-pongs. A pair's write carries the source's change time
+  side that changed wins, field by field when both changed (each way then sends a partial
+  payload: only the attributes its side changed, plus the record's keys), and the hub's own
+  writes are recognised when they come back (entities_pairs), so nothing ping-pongs. A pair's write carries the source's change time
   ("_changed", hash-only) so that a value that flips back and forth is still sent each time.
 
 In every direction the pair memory is kept: each write or link records both sides' baselines
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +43,9 @@ from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, Target, failed_record_keys
 
 Direction = Literal["24so", "rackbeat", "both"]
-Way = Literal["to_rackbeat", "to_so24"]
+Way = pairs.Way
+# Paths a partial payload always keeps: what a target finds or creates the record by.
+_KEYS = frozenset({"number", "No", "ExternalId", "Type"})
 IN_SYNC = "direction both: the pair agrees now, or its other side changed later and goes the other way; nothing to send this way"
 
 
@@ -57,6 +61,10 @@ class Selection:
     # source keys whose source changed since the pair last agreed: a create that finds the other
     # side already linked may write these (and only these) into it
     changed: set[str] = field(default_factory=set)
+    # 24SO id -> what a merge still owes the other way once this way's half is written
+    owed: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # 24SO id -> the state a merge's second half was decided from (its first write's echo stands)
+    prior: dict[str, pairs.PairState] = field(default_factory=dict)
 
 
 def guard_product_number(record: MappedRecord) -> MappedRecord:
@@ -81,9 +89,40 @@ def map_side(db_path: str | Path, spec_name: str, identity: str, params: dict[st
     return records
 
 
-def _side(record: MappedRecord) -> pairs.Side:
-    content = None if record.skip_reason else pairs.content_hash(record.payload)
-    return pairs.Side(content, pairs.parse_stamp(record.source_version))
+@cache
+def _attributes(spec_name: str) -> dict[str, str]:
+    """Dotted target path -> attribute for a Rackbeat -> 24SO spec: the Rackbeat column a field
+    is read from, which is the field's name in the 24SO -> Rackbeat payload (entities_pairs)."""
+    out: dict[str, str] = {}
+    for rule in load_spec(spec_name).fields:
+        if len(rule.sources) == 1 and rule.switch is None and not rule.has_const:
+            out[rule.target] = rule.sources[0].column
+    return out
+
+
+def _rb_attributes(entity: EntitySpec) -> dict[str, str]:
+    """The attribute map of the Rackbeat side's records (mapped by the to_so24 spec)."""
+    return _attributes(entity.to_so24_spec) if entity.to_so24_spec else {}
+
+
+def _side(record: MappedRecord, attributes: dict[str, str] | None = None) -> pairs.Side:
+    if record.skip_reason:
+        return pairs.Side(None, pairs.parse_stamp(record.source_version))
+    return pairs.Side(
+        pairs.content_hash(record.payload),
+        pairs.parse_stamp(record.source_version),
+        pairs.attribute_hashes(record.payload, attributes or {}),
+    )
+
+
+def partial(record: MappedRecord, attributes: frozenset[str], attribute_of: dict[str, str]) -> MappedRecord:
+    """The record with only the fields of `attributes` (and its keys): one way's half of a merge."""
+    flat = pairs.flatten(record.payload)
+    kept = {
+        path: value for path, value in flat.items()
+        if path.startswith("_") or path in _KEYS or attribute_of.get(path, path) in attributes
+    }  # fmt: skip
+    return replace(record, payload=pairs.nest(kept))
 
 
 def _with_change(record: MappedRecord) -> MappedRecord:
@@ -117,7 +156,8 @@ def select(
             return Selection()
         ours = map_side(db_path, entity.to_so24_spec, identity)
         if direction != "both":
-            out = Selection(records=ours, sent={r.source_key: (_side(r), r.source_key) for r in ours})
+            attrs = _rb_attributes(entity)
+            out = Selection(records=ours, sent={r.source_key: (_side(r, attrs), r.source_key) for r in ours})
             return _hold_lost_creates(db_path, entity, identity, _one_way_changes(db_path, entity, identity, way, out))
         theirs = map_side(db_path, entity.to_rackbeat_spec, identity)
     so24_records, rb_records = (ours, theirs) if way == "to_rackbeat" else (theirs, ours)
@@ -183,7 +223,7 @@ def _one_way_changes(db_path: str | Path, entity: EntitySpec, identity: str, way
         if state is None or record.skip_reason or (way == "to_so24" and state.rb_key != record.source_key):
             continue
         base = state.rb if way == "to_so24" else state.so24
-        if pairs.changed_since(_side(record), base):
+        if pairs.changed_since(_side(record, _rb_attributes(entity) if way == "to_so24" else None), base):
             out.changed.add(record.source_key)
     return out
 
@@ -211,7 +251,7 @@ def _both(
         if so24_record is None:
             if way == "to_so24":
                 out.records.append(rb_record)
-                out.sent[rb_record.source_key] = (_side(rb_record), rb_record.source_key)
+                out.sent[rb_record.source_key] = (_side(rb_record, _rb_attributes(entity)), rb_record.source_key)
             continue
         paired_rb.add(rb_record.source_key)
         if len(holders.get(so24_id, [])) > 1:
@@ -225,7 +265,7 @@ def _both(
                     )
                 )
             continue
-        _decide_pair(out, way, so24_record, rb_record, states.get(so24_record.source_key))
+        _decide_pair(out, way, so24_record, rb_record, states.get(so24_record.source_key), _rb_attributes(entity))
     if way == "to_rackbeat":
         linked = {links[n] for n in paired_rb if links.get(n)}
         for record in so24_records:
@@ -236,28 +276,39 @@ def _both(
 
 
 def _decide_pair(
-    out: Selection, way: Way, so24_record: MappedRecord, rb_record: MappedRecord, state: pairs.PairState | None
+    out: Selection,
+    way: Way,
+    so24_record: MappedRecord,
+    rb_record: MappedRecord,
+    state: pairs.PairState | None,
+    rb_attributes: dict[str, str],
 ) -> None:
-    so24_side, rb_side = _side(so24_record), _side(rb_record)
-    decision, kept = pairs.decide(so24_side, rb_side, state, rb_record.source_key)
-    if decision == "none":
+    so24_side, rb_side = _side(so24_record), _side(rb_record, rb_attributes)
+    sends, kept = pairs.decide(so24_side, rb_side, state, rb_record.source_key)
+    mine, side = (so24_record, so24_side) if way == "to_rackbeat" else (rb_record, rb_side)
+    if not sends:
         out.in_sync += 1
         if kept is not None:
             out.states[so24_record.source_key] = kept
-        mine = so24_record if way == "to_rackbeat" else rb_record
         if mine.skip_reason:
             out.records.append(mine)
         return
-    if decision != way:
+    if way not in sends:
         return
+    so24_id = so24_record.source_key
     if state is not None:
-        out.changed.add((so24_record if way == "to_rackbeat" else rb_record).source_key)
-    if way == "to_rackbeat":
-        out.records.append(_with_change(so24_record) if not so24_record.skip_reason else so24_record)
-        out.sent[so24_record.source_key] = (so24_side, rb_record.source_key)
-    else:
-        out.records.append(_with_change(rb_record) if not rb_record.skip_reason else rb_record)
-        out.sent[rb_record.source_key] = (rb_side, rb_record.source_key)
+        out.changed.add(mine.source_key)
+        if state.owed:
+            out.prior[so24_id] = state
+    attributes = sends[way]
+    if attributes is not None and not mine.skip_reason:
+        mine = partial(mine, attributes, rb_attributes if way == "to_so24" else {})
+        other: Way = "to_so24" if way == "to_rackbeat" else "to_rackbeat"
+        owed = sends.get(other)
+        if owed and state is not None and not state.owed:
+            out.owed[so24_id] = {other: tuple(sorted(owed))}
+    out.records.append(_with_change(mine) if not mine.skip_reason else mine)
+    out.sent[mine.source_key] = (side, rb_record.source_key)
 
 
 def flow_of(entity: EntitySpec, way: Way) -> str:
@@ -325,10 +376,12 @@ def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pa
         side, rb_key = selection.sent.get(source_key, (None, None))
         if side is None or side.hash is None:
             continue
+        so24_id = source_key if way == "to_rackbeat" else target_key
+        prior, owed = selection.prior.get(so24_id), selection.owed.get(so24_id)
         if way == "to_rackbeat":
-            states[source_key] = pairs.after_write("so24", side, stamp, rb_key or target_key)
+            states[so24_id] = pairs.after_write("so24", side, stamp, rb_key or target_key, prior=prior, owed=owed)
         else:
-            states[target_key] = pairs.after_write("rb", side, stamp, source_key)
+            states[so24_id] = pairs.after_write("rb", side, stamp, source_key, prior=prior, owed=owed)
     return states
 
 

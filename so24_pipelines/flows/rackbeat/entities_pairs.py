@@ -6,8 +6,19 @@ and that side's change time, as they were when the two were last known to agree.
 
 - a side changed if its change time moved past the baseline *and* its hash differs (a touch of an
   unmapped field moves the time but not the hash, and is not a change);
-- one side changed: it wins; both changed: the newer change time wins (the only place the two
-  systems' clocks are compared), a tie goes to 24SO, the book of account;
+- one side changed: it wins, whole;
+- both changed: field by field. Each side also remembers a hash per *attribute* (the Rackbeat
+  field a value lives in: the 24SO side's payload is keyed by it, the Rackbeat side's payload
+  names it as each field's source column). Attributes changed on one side only go that way, each
+  direction sending only its own (a partial payload: the targets write only what they are given
+  and merge it into the record), so two users editing different fields both keep their edit. An
+  attribute changed on both sides goes to the newer change time (the only place the two systems'
+  clocks are compared; a tie goes to 24SO, the book of account). When an attribute cannot be
+  matched across the two specs, or a side's attributes are not known yet, the newer side wins
+  whole, as before;
+- a merge is two writes in two steps (to_rackbeat, to_so24): the first step's write makes the
+  other side's staged copy stale, so the state remembers what is still *owed* the other way and
+  the second step sends exactly that (from its copy, which the first write did not touch);
 - after the hub writes A -> B, A's baseline is what was sent, and B's baseline is "the record
   as it stood right after our write": B's hash is unknown until B is staged again, but its
   change time is known from the write's answer. When B is next seen with exactly that time, what
@@ -23,7 +34,7 @@ never overwrite a newer value. Hashes leave out keys starting with "_" and the t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -33,12 +44,52 @@ from so24_pipelines.sync.hashing import payload_hash
 from so24_pipelines.sync.state import set_states, states_with_prefix
 
 Decision = Literal["none", "to_rackbeat", "to_so24"]
+Way = Literal["to_rackbeat", "to_so24"]
+# way -> the attributes to send (None: the whole record)
+Sends = dict[Way, frozenset[str] | None]
 _PREFIX = "rackbeat/pair"
 
 
 def content_hash(payload: dict[str, Any]) -> str:
     """The hash a side is compared on: the payload without links and hash-only keys."""
-    return payload_hash({k: v for k, v in payload.items() if not k.startswith("_") and k != "Id"})
+    return payload_hash(_content(payload))
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if not k.startswith("_") and k != "Id"}
+
+
+def flatten(payload: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted path -> value (the specs' `to` paths; 24SO payloads nest Addresses.Post.Street)."""
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `flatten`."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def attribute_hashes(payload: dict[str, Any], attribute_of: dict[str, str]) -> dict[str, str]:
+    """Attribute -> hash of the values the payload holds for it (`attribute_of`: dotted path ->
+    attribute; a path it does not name is its own attribute)."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for path, value in flatten(_content(payload)).items():
+        grouped.setdefault(attribute_of.get(path, path), {})[path] = value
+    return {attr: payload_hash(values) for attr, values in grouped.items()}
 
 
 def parse_stamp(value: str | datetime | None) -> datetime | None:
@@ -50,10 +101,12 @@ def parse_stamp(value: str | datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Baseline:
-    """One side as last agreed: hash None means "our write, not staged again yet"."""
+    """One side as last agreed: hash None means "our write, not staged again yet"; fields: the
+    attribute hashes, when known."""
 
     hash: str | None
     stamp: datetime | None
+    fields: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,29 +114,36 @@ class PairState:
     rb_key: str
     so24: Baseline
     rb: Baseline
+    # way -> attributes a merge still has to send that way (its other half was written)
+    owed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         def side(b: Baseline) -> dict[str, Any]:
-            return {"hash": b.hash, "stamp": b.stamp.isoformat() if b.stamp else None}
+            return {"hash": b.hash, "stamp": b.stamp.isoformat() if b.stamp else None, "fields": b.fields}
 
-        return json.dumps({"rb_key": self.rb_key, "so24": side(self.so24), "rb": side(self.rb)}, sort_keys=True)
+        body = {"rb_key": self.rb_key, "so24": side(self.so24), "rb": side(self.rb)}
+        if self.owed:
+            body["owed"] = {way: list(attrs) for way, attrs in self.owed.items()}
+        return json.dumps(body, sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> PairState:
         data = json.loads(text)
-        return PairState(
-            str(data["rb_key"]),
-            Baseline(data["so24"]["hash"], parse_stamp(data["so24"]["stamp"])),
-            Baseline(data["rb"]["hash"], parse_stamp(data["rb"]["stamp"])),
-        )
+
+        def side(d: dict[str, Any]) -> Baseline:
+            return Baseline(d["hash"], parse_stamp(d["stamp"]), d.get("fields"))
+
+        owed = {str(way): tuple(attrs) for way, attrs in (data.get("owed") or {}).items()}
+        return PairState(str(data["rb_key"]), side(data["so24"]), side(data["rb"]), owed)
 
 
 @dataclass(frozen=True)
 class Side:
-    """One side as staged now; hash None when its mapping was skipped."""
+    """One side as staged now; hash None when its mapping was skipped; fields: attribute hashes."""
 
     hash: str | None
     stamp: datetime | None
+    fields: dict[str, str] | None = None
 
 
 def _look(now: Side, base: Baseline) -> tuple[bool, Baseline]:
@@ -94,12 +154,12 @@ def _look(now: Side, base: Baseline) -> tuple[bool, Baseline]:
         return False, base  # a stale copy, staged before our last write
     if base.hash is None:
         if base.stamp is None or now.stamp is None or now.stamp == base.stamp:
-            return False, Baseline(now.hash, now.stamp)  # our own write, seen again
+            return False, Baseline(now.hash, now.stamp, now.fields)  # our own write, seen again
         return True, base  # edited after our write
     if now.hash == base.hash:
-        return False, Baseline(base.hash, now.stamp or base.stamp)
+        return False, Baseline(base.hash, now.stamp or base.stamp, now.fields or base.fields)
     moved = base.stamp is None or now.stamp is None or now.stamp > base.stamp
-    return moved, base if moved else Baseline(now.hash, now.stamp)
+    return moved, base if moved else Baseline(now.hash, now.stamp, now.fields)
 
 
 def changed_since(now: Side, base: Baseline) -> bool:
@@ -108,26 +168,53 @@ def changed_since(now: Side, base: Baseline) -> bool:
     return _look(now, base)[0]
 
 
-def decide(so24: Side, rb: Side, state: PairState | None, rb_key: str) -> tuple[Decision, PairState | None]:
-    """What to send for one pair, and the state to store when nothing is sent (None: unchanged)."""
+def decide(so24: Side, rb: Side, state: PairState | None, rb_key: str) -> tuple[Sends, PairState | None]:
+    """What to send for one pair, each way, and the state to store when nothing is sent (None: unchanged)."""
     if state is None:
         # Never seen agreeing: no baseline, so the newer change wins. A side whose mapping was
         # skipped cannot win; its direction is chosen so the skip (and its reason) is logged.
         if so24.hash is None:
-            return "to_rackbeat", None
+            return {"to_rackbeat": None}, None
         if rb.hash is None:
-            return "to_so24", None
-        return _newer(so24, rb), None
+            return {"to_so24": None}, None
+        return {_newer(so24, rb): None}, None
+    if state.owed:
+        return {way: frozenset(attrs) for way, attrs in state.owed.items()}, None  # type: ignore[misc]
     s_changed, s_base = _look(so24, state.so24)
     r_changed, r_base = _look(rb, state.rb)
     if s_changed and r_changed:
-        return _newer(so24, rb), None
+        return _merge(so24, rb, state), None
     if s_changed:
-        return "to_rackbeat", None
+        return {"to_rackbeat": None}, None
     if r_changed:
-        return "to_so24", None
+        return {"to_so24": None}, None
     kept = replace(state, rb_key=rb_key, so24=s_base, rb=r_base)
-    return "none", (kept if kept != state else None)
+    return {}, (kept if kept != state else None)
+
+
+def _changed_fields(now: Side, base: Baseline) -> set[str] | None:
+    if now.fields is None or base.fields is None:
+        return None
+    return {a for a in now.fields.keys() | base.fields.keys() if now.fields.get(a) != base.fields.get(a)}
+
+
+def _merge(so24: Side, rb: Side, state: PairState) -> Sends:
+    """Both sides changed: each attribute goes the way of the side that changed it (see the module
+    docstring); the newer side wins whole when the attributes cannot be compared."""
+    ours, theirs = _changed_fields(so24, state.so24), _changed_fields(rb, state.rb)
+    common = (so24.fields or {}).keys() & (rb.fields or {}).keys()
+    if ours is None or theirs is None or not (ours | theirs) <= common:
+        return {_newer(so24, rb): None}
+    both = ours & theirs
+    newer = _newer(so24, rb)
+    to_rb = ours - (both if newer == "to_so24" else set())
+    to_so24 = theirs - (both if newer == "to_rackbeat" else set())
+    sends: Sends = {}
+    if to_rb:
+        sends["to_rackbeat"] = frozenset(to_rb)
+    if to_so24:
+        sends["to_so24"] = frozenset(to_so24)
+    return sends or {newer: None}
 
 
 def _newer(so24: Side, rb: Side) -> Decision:
@@ -136,11 +223,29 @@ def _newer(so24: Side, rb: Side) -> Decision:
     return "to_so24" if rb.stamp > so24.stamp else "to_rackbeat"
 
 
-def after_write(source: Literal["so24", "rb"], sent: Side, target_stamp: datetime | None, rb_key: str) -> PairState:
-    """The state right after the hub wrote `source`'s record to the other side."""
-    written = Baseline(sent.hash, sent.stamp)
+def after_write(
+    source: Literal["so24", "rb"],
+    sent: Side,
+    target_stamp: datetime | None,
+    rb_key: str,
+    *,
+    prior: PairState | None = None,
+    owed: dict[str, tuple[str, ...]] | None = None,
+) -> PairState:
+    """The state right after the hub wrote `source`'s record to the other side.
+
+    `prior`: the state before this write, when it was the second half of a merge: the source's
+    copy is then older than the first half's write into it, whose echo baseline stands. `owed`:
+    what the other way still has to send (this write was a merge's first half).
+    """
+    written = Baseline(sent.hash, sent.stamp, sent.fields)
+    if prior is not None:
+        before = prior.so24 if source == "so24" else prior.rb
+        if before.stamp is not None and (sent.stamp is None or before.stamp > sent.stamp):
+            written = before
     echo = Baseline(None, target_stamp)
-    return PairState(rb_key, written, echo) if source == "so24" else PairState(rb_key, echo, written)
+    pair = PairState(rb_key, written, echo) if source == "so24" else PairState(rb_key, echo, written)
+    return replace(pair, owed=dict(owed or {}))
 
 
 def _key(entity: str, so24_id: str) -> str:
