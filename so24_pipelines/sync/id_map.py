@@ -11,6 +11,7 @@ when the schema may not exist yet.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import duckdb
 
@@ -96,3 +97,18 @@ def confirmed_pairs(con: duckdb.DuckDBPyConnection, flow: str) -> list[tuple[str
         [flow],
     ).fetchall()
     return [(row[0], row[1]) for row in rows]
+
+
+def confirmed_since(
+    con: duckdb.DuckDBPyConnection, flow: str, since: datetime | None
+) -> tuple[list[tuple[str, str]], datetime | None]:
+    """(source key, target key) of the records the flow confirmed or wrote after `since` (all when
+    None), and the latest such time: a follower flow's mark, so it looks only at what is new."""
+    rows = con.execute(
+        "SELECT source_key, target_key, updated_at FROM sync.id_map WHERE flow = ? AND status = 'synced' "
+        "AND target_key IS NOT NULL AND (CAST(? AS TIMESTAMP) IS NULL OR updated_at > CAST(? AS TIMESTAMP)) "
+        "ORDER BY source_key",
+        [flow, since, since],
+    ).fetchall()
+    latest = max((row[2] for row in rows), default=None)
+    return [(row[0], row[1]) for row in rows], latest

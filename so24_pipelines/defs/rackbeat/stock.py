@@ -7,17 +7,19 @@
   another master (O5) or none, 24SO's stock is not Rackbeat's business and the asset says so
   (`idle`). R3's `dry_run` previews it.
 - job `rackbeat_opening_stock`, started by the sensor `rackbeat_opening_stock_after_initial_sync`
-  once per successful `rackbeat_initial_sync` run (run_key names that run); it can be launched by
-  hand at any time, and a product is opened at most once (its id map), never over a figure
-  Rackbeat counted. A sensor rather than a step of the initial-sync job, so it can run (and be
-  re-run) on its own, and a count the warehouse made meanwhile stands.
+  once per successful `rackbeat_initial_sync` run (run_key names that run), and by the schedule
+  `rackbeat_opening_stock_schedule` on the entities cadence: products R1 makes later get their
+  opening stock, and one that failed is tried again (a tick with nothing new reads nothing from
+  Rackbeat). It can be launched by hand at any time, and a product is opened at most once (its id
+  map), never over a figure Rackbeat counted. Not a step of the initial-sync job, so it can run
+  (and be re-run) on its own, and a count the warehouse made meanwhile stands.
 """
 
 from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.defs.flow_asset import FlowAsset, failed_records_check, flow_asset, flow_tags
+from so24_pipelines.defs.flow_asset import FlowAsset, every, failed_records_check, flow_asset, flow_tags
 from so24_pipelines.defs.rackbeat.entities import so24_identity
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.flows.context import RunContext
@@ -32,6 +34,7 @@ ASSET = "r3_opening_stock_to_rackbeat"
 JOB = "rackbeat_opening_stock"
 INITIAL_SYNC_JOB = "rackbeat_initial_sync"
 SENSOR = "rackbeat_opening_stock_after_initial_sync"
+SCHEDULE = "rackbeat_opening_stock_schedule"
 
 
 def _asset(settings: Settings) -> tuple[FlowAsset, dg.AssetsDefinition]:
@@ -86,9 +89,15 @@ def build_rackbeat_stock_definitions(settings: Settings) -> dg.Definitions:
         JOB, selection=dg.AssetSelection.assets(ASSET), tags=flow_tags("R3"),
         description="R3: 24SO's stock into the Rackbeat products the initial sync made, once (Rackbeat as stock master).",
     )  # fmt: skip
+    schedule = every(
+        SCHEDULE, job, settings.so24.cadence_minutes,
+        running=settings.flow("R3").enabled and settings.flow("R8").enabled,
+        description="R3: opening stock for products made since the last look, and failed ones again.",
+    )  # fmt: skip
     return dg.Definitions(
         assets=[asset],
         asset_checks=[failed_records_check(spec.name, spec.owns)],
         jobs=[job],
+        schedules=[schedule],
         sensors=[_sensor(settings, job)],
     )

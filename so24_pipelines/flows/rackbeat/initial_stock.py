@@ -10,6 +10,11 @@ exists: 24SO's, from the extraction the initial sync ran.
   Rackbeat now and staged with their stock facts in staging.rackbeat_event_products. A product
   is opened only while it is *unopened*: Rackbeat has never adjusted it, it is at 0, and 24SO has
   another figure. What Rackbeat counted or moved stands (skip with the reason).
+- **Every tick, cheaply.** The flow runs on the entities cadence, not only after the initial sync:
+  a product R1 makes later needs its opening stock too, and an adjustment that failed (a 500, a
+  lost answer) is tried again. It looks only at what is new: products R1 confirmed or wrote since
+  its mark (sync.state, moved after each real run), minus those it opened, plus its own failed
+  records; with none, it reads nothing from Rackbeat. A few are read one by one, many by listing.
 - **How.** Rackbeat sets stock through inventory adjustments, not through the product
   (reference/rackbeat/API.md section 10): one `POST inventory-adjustments` per product with the
   change from 0 to 24SO's figure, reason "24SO opening stock" and a description naming the hub
@@ -24,6 +29,7 @@ exists: 24SO's, from the extraction the initial sync ran.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,14 +43,18 @@ from so24_pipelines.flows.rackbeat.tables import EVENT_PRODUCTS
 from so24_pipelines.flows.result import FlowRun, StagedRead
 from so24_pipelines.mapping import load_spec, map_records
 from so24_pipelines.staging.db import connect, transaction
-from so24_pipelines.sync import MappedRecord, flow_key, sync_schema_exists
-from so24_pipelines.sync.id_map import confirmed_pairs
+from so24_pipelines.sync import MappedRecord, failed_record_keys, flow_key, sync_schema_exists
+from so24_pipelines.sync.id_map import confirmed_pairs, confirmed_since
+from so24_pipelines.sync.state import get_state, set_state
 
 FLOW = flow_key("R3", "stock", "to_rackbeat")
 SPEC = "rackbeat_opening_stock"
 REASON = "24SO opening stock"
 MARK = "so24-pipelines: opening stock from 24SO product"
 GONE = "the product is no longer one the hub made in Rackbeat, or no longer unopened; not sent"
+MARK_KEY = "rackbeat/opening_stock/considered_until"
+# Up to this many products are read one by one; more are found by listing Rackbeat's products.
+READ_ONE_BY_ONE = 100
 
 
 class OpeningStockTarget:
@@ -85,13 +95,43 @@ class OpeningStockTarget:
         return str(business_key) if ours else None
 
 
-def _hub_products(db_path: Path) -> dict[str, int]:
-    """Rackbeat number -> 24SO product id of the products R1/R3 made in Rackbeat (confirmed ones)."""
+def _due_products(db_path: Path) -> tuple[dict[str, int], bool, datetime | None]:
+    """(Rackbeat number -> 24SO product id of the products to look at, whether the hub made any
+    product at all, the mark to keep after this run): new since the mark, not opened, or failed."""
     with connect(db_path) as con:
         if not sync_schema_exists(con):
-            return {}
-        pairs = confirmed_pairs(con, HUB_PRODUCTS)
-    return {number: int(so24_id) for so24_id, number in pairs if so24_id.isdigit()}
+            return {}, False, None
+        raw = get_state(con, MARK_KEY)
+        mark = datetime.fromisoformat(raw) if raw else None
+        fresh, latest = confirmed_since(con, HUB_PRODUCTS, mark)
+        made = fresh if mark is None else confirmed_pairs(con, HUB_PRODUCTS)
+        opened = {so24_id for so24_id, _ in confirmed_pairs(con, FLOW)}
+    failed = set(failed_record_keys(db_path, FLOW))
+    new = {so24_id for so24_id, _ in fresh} - opened
+    due = {number: int(so24_id) for so24_id, number in made if so24_id.isdigit() and (so24_id in new or so24_id in failed)}
+    return due, bool(made), latest or mark
+
+
+def _keep_mark(db_path: Path, mark: datetime | None) -> None:
+    if mark is not None:
+        with transaction(db_path) as con:
+            set_state(con, MARK_KEY, mark.isoformat())
+
+
+def _read_products(client: RackbeatClient, numbers: Iterable[str]) -> dict[str, dict[str, Any]]:
+    wanted = set(numbers)
+    found: dict[str, dict[str, Any]] = {}
+    if len(wanted) <= READ_ONE_BY_ONE:
+        for number in sorted(wanted):
+            product = client.get_product(number)
+            if product is not None:
+                found[number] = product
+        return found
+    for product in client.iter_products(fields="number,stock_quantity,updated_at"):
+        number = str(product.get("number"))
+        if number in wanted:
+            found[number] = product
+    return found
 
 
 def _so24_stock(db_path: Path, identity: str, product_ids: Iterable[int]) -> dict[tuple[str, int], Decimal | None]:
@@ -109,14 +149,14 @@ def _so24_stock(db_path: Path, identity: str, product_ids: Iterable[int]) -> dic
 
 def open_stock(run: RunContext, client: RackbeatClient, identity: str) -> FlowRun:
     """Give every unopened product the hub made in Rackbeat 24SO's stock figure (once each)."""
-    made = _hub_products(run.db_path)
-    if not made:
+    made, any_made, mark = _due_products(run.db_path)
+    if not any_made:
         return run.idle(FLOW, "the hub has made no products in Rackbeat yet (run the initial sync first)")
-    found: dict[str, dict[str, Any]] = {}
-    for product in client.iter_products(fields="number,stock_quantity,updated_at"):
-        number = str(product.get("number"))
-        if number in made:
-            found[number] = product
+    if not made:
+        if not run.dry_run:
+            _keep_mark(run.db_path, mark)
+        return run.idle(FLOW, "no product made in Rackbeat since the last look, and no opening stock failed")
+    found = _read_products(client, made)
     records = [
         (identity, {**found[n], "number": n, "so24_product_id": made[n]}) for n in sorted(found)
     ]
@@ -134,4 +174,7 @@ def open_stock(run: RunContext, client: RackbeatClient, identity: str) -> FlowRu
     keys = [str(made[n]) for n in sorted(found)]
     mapped = map_records(run.db_path, load_spec(SPEC), identity, {}, keys=keys) if keys else []
     due = run.retire_failures(FLOW, [*gone, *mapped], GONE)
-    return run.load(FLOW, due, OpeningStockTarget(client), source_system="so24", reads=[read])
+    result = run.load(FLOW, due, OpeningStockTarget(client), source_system="so24", reads=[read])
+    if not run.dry_run:
+        _keep_mark(run.db_path, mark)
+    return result
