@@ -1,8 +1,11 @@
 """The emulator against 24SO's REAL WSDLs (reference/24so/wsdl, read at test time, never copied).
 
 Three checks, each failing on a different kind of drift:
-1. every type the emulator describes has exactly the real fields, order, minOccurs, maxOccurs
-   and nillable, and every operation the real parameters and result;
+1. every schema component the sandbox SERVES (each top-level element, complexType and simpleType,
+   and each wsdl:message, the Authentication header's included) is declared exactly as in the real
+   WSDL: child elements, their order, minOccurs/maxOccurs, types, nillable, default values,
+   attributes and the any/anyAttribute wildcards. The served document is compared, not the type
+   table, so a drift in the generator counts as much as a drift in the table;
 2. a zeep client built from the REAL WSDL (strict mode) and pointed at the sandbox with
    create_service completes every emulated call and a save of each kind;
 3. each raw answer (the SOAP Body's child) validates against the xs:schema embedded in the real
@@ -11,6 +14,7 @@ Three checks, each failing on a different kind of drift:
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,9 +26,9 @@ from lxml import etree
 from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
+from so24_pipelines.connectors.so24.envelope import parse_xml
 from so24_pipelines_tests.conftest import SHARED_WSDL_DIR
 from so24_sandbox.so24.services import BY_NAME
-from so24_sandbox.so24.types import reachable_types
 
 pytestmark = pytest.mark.conformance
 
@@ -33,6 +37,7 @@ if not SHARED_WSDL_DIR.exists():
 
 NS = "http://24sevenOffice.com/webservices"
 XS = "http://www.w3.org/2001/XMLSchema"
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 FILES = {
@@ -46,51 +51,85 @@ FILES = {
 }
 
 
-def _parse_real(name: str) -> etree._ElementTree:
-    tree = etree.parse(str(SHARED_WSDL_DIR / FILES[name]), SAFE)
-    assert tree.docinfo.doctype == "", f"{FILES[name]} carries a DOCTYPE"
-    return tree
+def _parse_real(name: str) -> etree._Element:
+    """The real WSDL through the connector's own parser, which refuses DTDs and entities."""
+    return parse_xml((SHARED_WSDL_DIR / FILES[name]).read_bytes(), call=f"real {FILES[name]}")
 
 
-def _signature(el: etree._Element) -> tuple:
-    type_ref = el.get("type")
-    return (
-        el.get("name"),
-        "any" if type_ref is None else type_ref.split(":", 1)[1],
-        el.get("minOccurs") == "1",
-        el.get("nillable") == "true",
-        el.get("maxOccurs") == "unbounded",
-    )
+# What XML Schema assumes when an attribute is left out: both sides are compared with these filled in,
+# so `minOccurs="1"` written out and `minOccurs` omitted count as the same declaration.
+_XS_DEFAULTS: dict[str, dict[str, str]] = {
+    "element": {"minOccurs": "1", "maxOccurs": "1", "nillable": "false"},
+    "any": {"minOccurs": "1", "maxOccurs": "1", "namespace": "##any", "processContents": "strict"},
+    "anyAttribute": {"namespace": "##any", "processContents": "strict"},
+    "attribute": {"use": "optional"},
+    "sequence": {"minOccurs": "1", "maxOccurs": "1"},
+}
+# Attributes whose value is a QName: the prefix is resolved, since either side may pick its own.
+_QNAME_ATTRIBUTES = {"type", "base", "ref", "element", "message", "binding"}
+_SHORT = {XS: "xs", NS: "tns", "http://microsoft.com/wsdl/types/": "ms"}
+_SKIPPED = {"annotation", "documentation"}
 
 
-def _ours(fields) -> list[tuple]:
-    return [(f.name, f.type, f.required, f.nillable, f.many) for f in fields]
+def _qname(node: etree._Element, value: str) -> str:
+    prefix, _, local = value.rpartition(":")
+    namespace = node.nsmap.get(prefix or None)
+    return f"{_SHORT.get(namespace, namespace)}:{local}"
+
+
+def _shape(node: etree._Element, path: str = "") -> list[str]:
+    """One line per declaration in and below `node`, in document order, with every attribute.
+
+    Lines rather than a nested structure so a mismatch reads as a diff of the declarations."""
+    tag = etree.QName(node)
+    here = f"{path}/{tag.localname}" + (f"[{node.get('name')}]" if node.get("name") else "")
+    attributes = dict(_XS_DEFAULTS.get(tag.localname, {})) if tag.namespace == XS else {}
+    for key, value in node.attrib.items():
+        if key != "name":
+            attributes[key] = _qname(node, value) if key in _QNAME_ATTRIBUTES else value
+    lines = [here + "".join(f" {k}={v!r}" for k, v in sorted(attributes.items()))]
+    for child in node:
+        if isinstance(child.tag, str) and etree.QName(child).localname not in _SKIPPED:
+            lines += _shape(child, here)
+    return lines
+
+
+def _components(root: etree._Element) -> dict[str, etree._Element]:
+    """Every named schema component and message of a WSDL, keyed by kind, namespace and name."""
+    found: dict[str, etree._Element] = {}
+    for schema in root.iterfind(f"{{{WSDL}}}types/{{{XS}}}schema"):
+        namespace = _SHORT.get(schema.get("targetNamespace"), schema.get("targetNamespace"))
+        for child in schema:
+            if isinstance(child.tag, str) and child.get("name"):
+                found[f"{etree.QName(child).localname} {namespace}:{child.get('name')}"] = child
+    for message in root.iterfind(f"{{{WSDL}}}message"):
+        found[f"message {message.get('name')}"] = message
+    return found
+
+
+def test_every_served_service_has_its_real_wsdl():
+    assert set(BY_NAME) == set(FILES), "a service the sandbox serves has no real WSDL to check against"
 
 
 @pytest.mark.parametrize("service", list(FILES))
-def test_type_tables_match_the_real_wsdl(service):
+def test_served_wsdl_declares_every_type_as_the_real_one(sandbox_server, service):
     schema = BY_NAME[service]
-    real = _parse_real(service)
-    complex_types = {c.get("name"): c for c in real.iter(f"{{{XS}}}complexType") if c.get("name")}
-    simple_types = {c.get("name"): c for c in real.iter(f"{{{XS}}}simpleType") if c.get("name")}
-    top = {
-        e.get("name"): e
-        for e in real.getroot().iter(f"{{{XS}}}element")
-        if e.getparent().tag == f"{{{XS}}}schema"
-    }
-    for type_name in reachable_types(schema):
-        if type_name in schema.enums:
-            values = [v.get("value") for v in simple_types[type_name].iter(f"{{{XS}}}enumeration")]
-            assert list(schema.enums[type_name]) == values, type_name
-        else:
-            real_fields = [_signature(e) for e in complex_types[type_name].iter(f"{{{XS}}}element")]
-            assert _ours(schema.fields(type_name)) == real_fields, type_name
-    for op in schema.operations.values():
-        request = [_signature(e) for e in top[op.name].iter(f"{{{XS}}}element") if e is not top[op.name]]
-        response_el = top[f"{op.name}Response"]
-        response = [_signature(e) for e in response_el.iter(f"{{{XS}}}element") if e is not response_el]
-        assert _ours(op.params) == request, op.name
-        assert _ours([op.result] if op.result else []) == response, f"{op.name}Response"
+    answer = requests.get(f"{sandbox_server.url}/24so{schema.path}?WSDL", timeout=30)
+    answer.raise_for_status()
+    ours = _components(parse_xml(answer.content, call=f"sandbox {service} WSDL"))
+    real = _components(_parse_real(service))
+    assert any(key.startswith("complexType ") for key in ours), "the served WSDL declares no types"
+    assert not set(ours) - set(real), f"{service}: declared by the sandbox, absent from the real WSDL"
+    differing = {key: node for key, node in ours.items() if _shape(node) != _shape(real[key])}
+    report = "\n".join(
+        line
+        for key, node in differing.items()
+        for line in difflib.unified_diff(
+            _shape(real[key]), _shape(node), f"real {key}", f"sandbox {key}", lineterm=""
+        )
+    )
+    if differing:
+        pytest.fail(f"{service}: {len(differing)} declarations differ from the real WSDL\n{report}")
 
 
 @pytest.mark.parametrize("service", list(FILES))
@@ -134,7 +173,7 @@ class RealClients:
 
     def _schema(self, name: str) -> etree.XMLSchema:
         """The real WSDL's schemas as files, the main one importing the GUID schema by location."""
-        schemas = _parse_real(name).getroot().findall(f".//{{{XS}}}schema")
+        schemas = _parse_real(name).findall(f".//{{{XS}}}schema")
         folder = self.schema_dir / name
         folder.mkdir(parents=True, exist_ok=True)
         locations = {s.get("targetNamespace"): folder / f"schema{i}.xsd" for i, s in enumerate(schemas)}

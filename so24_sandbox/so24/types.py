@@ -7,9 +7,13 @@ share the namespace http://24sevenOffice.com/webservices, yet same-named types d
 type table and nothing is looked up across services.
 
 A type is written as one line of fields, `Name:type` with flags: `!` minOccurs=1 (must always be
-on the wire), `?` nillable (may be sent as xsi:nil), `*` maxOccurs=unbounded. Types named
-`ArrayOfX` whose only field is unbounded are ASMX list wrappers; their Python value is a list.
-The field type `any` is an untyped element (the WSDL declares no type: xs:anyType).
+on the wire), `?` nillable (may be sent as xsi:nil), `*` maxOccurs=unbounded, `~` the WSDL declares
+the type's .NET "not set" value as the element's default (24SO's classes carry [DefaultValue] on
+most optional fields, and ASMX publishes it), or `=value` for any other declared default (`=` alone
+is the empty string). A default is part of what a client compiles from the WSDL, so the
+emulator declares exactly the ones 24SO does.
+Types named `ArrayOfX` whose only field is unbounded are ASMX list wrappers; their Python value is
+a list. The field type `any` is an untyped element (the WSDL declares no type: xs:anyType).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Field:
     required: bool = False
     nillable: bool = False
     many: bool = False
+    default: str | None = None  # the WSDL's `default=` for the element; None = none declared
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,9 @@ class ServiceSchema:
     enums: dict[str, tuple[str, ...]]
     operations: dict[str, Operation]
     header_elements: dict[str, str] = field(default_factory=dict)  # element name -> complex type
+    # Types that also take any attribute (xs:anyAttribute), as .NET's SoapHeader subclasses do: a
+    # client built from the real WSDL may put attributes on the header, and they must stay legal.
+    any_attribute: frozenset[str] = frozenset()
 
     @property
     def port(self) -> str:
@@ -89,15 +97,29 @@ class ServiceSchema:
 
 
 def parse_fields(spec: str) -> tuple[Field, ...]:
-    """Turn `"Id:int! Name:string Rows:ArrayOfRow Flag:boolean?"` into Fields (order kept)."""
+    """Turn `"Id:int!~ Name:string Rows:ArrayOfRow Flag:boolean?=false"` into Fields (order kept)."""
     out: list[Field] = []
     for token in spec.split():
         name, _, rest = token.partition(":")
-        type_name = rest.rstrip("!?*")
+        rest, has_default, default = rest.partition("=")
+        type_name = rest.rstrip("!?*~")
         flags = rest[len(type_name) :]
-        if not name or not type_name or set(flags) - set("!?*"):
+        if not name or not type_name or set(flags) - set("!?*~") or (has_default and "~" in flags):
             raise ValueError(f"bad field spec {token!r}")
-        out.append(Field(name, type_name, "!" in flags, "?" in flags, "*" in flags))
+        if "~" in flags:
+            default = BUILTINS.get(type_name)
+            if default is None:
+                raise ValueError(f"{token!r}: type {type_name!r} has no .NET 'not set' value for `~`")
+        out.append(
+            Field(
+                name,
+                type_name,
+                "!" in flags,
+                "?" in flags,
+                "*" in flags,
+                default if has_default or "~" in flags else None,
+            )
+        )
     return tuple(out)
 
 
@@ -117,6 +139,7 @@ def build_service(
     enums: dict[str, str],
     operations: list[Operation],
     header_elements: dict[str, str] | None = None,
+    any_attribute: tuple[str, ...] = (),
 ) -> ServiceSchema:
     """Assemble a ServiceSchema and check that every referenced type is declared in THIS service."""
     schema = ServiceSchema(
@@ -127,6 +150,7 @@ def build_service(
         enums={k: tuple(v.split()) for k, v in enums.items()},
         operations={o.name: o for o in operations},
         header_elements=dict(header_elements or {}),
+        any_attribute=frozenset(any_attribute),
     )
     known = set(BUILTINS) | set(schema.complex_types) | set(schema.enums)
     referenced: list[tuple[str, Field]] = [(t, f) for t, fs in schema.complex_types.items() for f in fs]
@@ -138,6 +162,11 @@ def build_service(
     for owner, f in referenced:
         if f.type not in known:
             raise ValueError(f"{name}: {owner}.{f.name} refers to undeclared type {f.type!r}")
+        if f.default is not None and f.type in schema.enums and f.default not in schema.enums[f.type]:
+            raise ValueError(f"{name}: {owner}.{f.name} defaults to {f.default!r}, not a {f.type} value")
+    undeclared = sorted(schema.any_attribute - set(schema.complex_types))
+    if undeclared:
+        raise ValueError(f"{name}: any_attribute names undeclared complex types {undeclared}")
     return schema
 
 

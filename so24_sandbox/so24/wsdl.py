@@ -55,6 +55,8 @@ def _sequence(parent: etree._Element, schema: ServiceSchema, fields: tuple[Field
         el = etree.SubElement(seq, _s("element"))
         el.set("minOccurs", "1" if f.required else "0")
         el.set("maxOccurs", "unbounded" if f.many else "1")
+        if f.default is not None:
+            el.set("default", f.default)
         el.set("name", f.name)
         if f.nillable:
             el.set("nillable", "true")
@@ -84,6 +86,8 @@ def _types(root: etree._Element, schema: ServiceSchema) -> None:
         else:
             complex_type = etree.SubElement(main, _s("complexType"), name=type_name)
             _sequence(complex_type, schema, schema.fields(type_name))
+            if type_name in schema.any_attribute:
+                etree.SubElement(complex_type, _s("anyAttribute"))
     if guid:
         ms = etree.SubElement(
             types, _s("schema"), elementFormDefault="qualified", targetNamespace=GUID_NAMESPACE

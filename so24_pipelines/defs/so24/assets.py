@@ -6,6 +6,15 @@ run as a backfill the user watches, pauses and resumes in the UI: the *_batches 
 SyncList ids and registers one partition per batch of at most 1000 ids, and the *_initial asset
 materializes one batch per partition.
 
+Groups follow what "Materialize all" on a group can do in one go, so every group holds assets of
+one partitioning: "so24" (the extraction, unpartitioned), "so24_initial_sync" (the two plan
+assets, unpartitioned) and one group per *_initial asset (each has its own set of batches). Had a
+plan asset and its *_initial asset shared a group, Materialize all would open a backfill whose
+partitions are fixed at launch, before the plan in that same backfill registers them: the
+*_initial asset would get none, silently. The plan comes first, by the job `so24_initial_sync`;
+the *_initial assets are `eager`, so the sensor `so24_initial_sync_backfill` then starts one
+backfill of every planned batch (automation.py).
+
 Tag, pool and retry come from the shared template (defs/flow_asset.py): the `so24/flow` tag names
 the E-flow of each asset, the pool "so24_api" bounds the steps calling 24SO, and a setting problem
 (ConfigError, AuthError: a company that is not the login's, refused credentials) fails once.
@@ -22,6 +31,7 @@ from so24_pipelines.flows.so24 import extract as so24_run
 from so24_pipelines.flows.so24.entities import ENTITIES, So24Entity
 
 GROUP = "so24"
+INITIAL_SYNC_GROUP = "so24_initial_sync"
 KINDS = {"soap", "duckdb"}
 POOL = pool_for("so24")
 
@@ -94,18 +104,23 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
     return _asset
 
 
+def initial_sync_group(entity_name: str) -> str:
+    """The group of one *_initial asset: alone, so its group's Materialize all is its backfill."""
+    return f"{INITIAL_SYNC_GROUP}_{entity_name}"
+
+
 def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
     partitions = BATCH_PARTITIONS[entity.name]
 
     @dg.asset(
         name=f"so24_{entity.name}_batches",
-        group_name=GROUP,
+        group_name=INITIAL_SYNC_GROUP,
         kinds=KINDS,
         pool=POOL,
         description=(
             f"{entity.flow} initial sync, step 1: take the 24SO SyncList ids and plan batches of at most "
-            "1000; each batch becomes a partition of the initial-sync asset. Materialize this, then start "
-            "a backfill of the *_initial asset from its page."
+            f"1000; each batch becomes a partition of so24_{entity.name}_initial, which the sensor "
+            "so24_initial_sync_backfill then backfills. Run by the job so24_initial_sync."
         ),
     )
     def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
@@ -131,13 +146,19 @@ def _initial_asset(entity: So24Entity) -> dg.AssetsDefinition:
 
     @dg.asset(
         name=f"so24_{entity.name}_initial",
-        group_name=GROUP,
+        group_name=initial_sync_group(entity.name),
         kinds=KINDS,
         pool=POOL,
         partitions_def=partitions,
         deps=[f"so24_{entity.name}_batches"],
         retry_policy=RETRY,
-        description=f"{entity.flow} initial sync, step 2: one batch of ids per partition, upserted into staging.",
+        # A new plan (the batches asset updated) or a newly planned batch asks for the batches again;
+        # nothing else does, so the initial sync never starts without a plan someone made.
+        automation_condition=dg.AutomationCondition.eager(),
+        description=(
+            f"{entity.flow} initial sync, step 2: one batch of ids per partition, upserted into staging. "
+            "Backfilled by the sensor so24_initial_sync_backfill after each plan."
+        ),
     )
     def _asset(context: dg.AssetExecutionContext, so24: So24Resource, staging: StagingResource) -> dg.MaterializeResult:
         with told_to_user(), so24.client() as client:
@@ -158,6 +179,8 @@ def _initial_asset(entity: So24Entity) -> dg.AssetsDefinition:
 
 EXTRACT_ASSETS = [_extract_asset(e) for e in ENTITIES.values()]
 BACKFILL_ASSETS = [f(ENTITIES[name]) for name in BATCH_PARTITIONS for f in (_batches_asset, _initial_asset)]
+INITIAL_SYNC_PLAN = dg.AssetSelection.groups(INITIAL_SYNC_GROUP)
+INITIAL_SYNC_BATCHES = dg.AssetSelection.groups(*[initial_sync_group(name) for name in BATCH_PARTITIONS])
 INCREMENTAL_SELECTION = dg.AssetSelection.assets(
     *[spec.key for a in EXTRACT_ASSETS for spec in a.specs]
 )

@@ -10,11 +10,11 @@ SCHEMA = build_service(
     doc="Sandbox emulation of 24SevenOffice authentication: the session id from Login travels as "
     "the ASP.NET_SessionId cookie on every later call to every service.",
     types={
-        "Credential": "ApplicationId:guid! IdentityId:guid Password:string Username:string",
+        "Credential": "ApplicationId:guid! IdentityId:guid~ Password:string Username:string",
         "ArrayOfIdentity": "Identity:Identity*?",
         "Identity": "Id:guid! User:User Client:Client IsCurrent:boolean! IsDefault:boolean! "
-        "IsProtected:boolean! Servers:ArrayOfServer IsDisabled:boolean",
-        "User": "ContactId:int Id:guid Name:string EmployeeId:int",
+        "IsProtected:boolean! Servers:ArrayOfServer IsDisabled:boolean=false",
+        "User": "ContactId:int~ Id:guid~ Name:string~ EmployeeId:int~",
         "Client": "Id:long! Name:string",
         "ArrayOfServer": "Server:Server*?",
         "Server": "Id:int! Type:int!",

@@ -6,18 +6,18 @@ from so24_sandbox.so24.services.common import ADDRESS, ADDRESSES, API_EXCEPTION,
 from so24_sandbox.so24.types import build_service, op
 
 COMPANY = (
-    "APIException:APIException Id:int ExternalId:string OrganizationNumber:string Name:string "
-    "FirstName:string NickName:string Addresses:Addresses PhoneNumbers:PhoneNumbers "
-    "EmailAddresses:EmailAddresses Url:string Country:string Note:string InvoiceLanguage:string "
-    "Type:CompanyType Username:string Password:string IncorporationDate:dateTime DateCreated:dateTime "
-    "Status:int PriceList:int Owner:int BankAccountNo:string BankAccountType:string "
-    "BankAccountCountry:string BankAccountBic:string TermsOfDeliveryId:int AccountDebit:short "
-    "AccountCredit:short Discount:decimal TypeGroup:int ShareCapital:decimal NumberOfEmployees:int "
-    "Turnover:decimal Profit:decimal IndustryId:int MemberNo:int DateChanged:dateTime "
-    "BlockInvoice:boolean Relations:ArrayOfRelation Maps:ArrayOfCompanyMap "
-    "DistributionMethod:DistributionMethod CurrencyId:CurrencyType PaymentTime:short GlnNumber:string "
-    "Factoring:boolean? LedgerCustomerAccount:short LedgerSupplierAccount:short VatNumber:string "
-    "Private:boolean? ExplicitlySpecifyNewCompanyId:boolean?"
+    "APIException:APIException Id:int~ ExternalId:string~ OrganizationNumber:string~ Name:string~ "
+    "FirstName:string~ NickName:string~ Addresses:Addresses PhoneNumbers:PhoneNumbers "
+    "EmailAddresses:EmailAddresses Url:string~ Country:string~ Note:string~ InvoiceLanguage:string~ "
+    "Type:CompanyType=None Username:string~ Password:string~ IncorporationDate:dateTime~ "
+    "DateCreated:dateTime~ Status:int~ PriceList:int~ Owner:int~ BankAccountNo:string~ "
+    "BankAccountType:string~ BankAccountCountry:string~ BankAccountBic:string~ TermsOfDeliveryId:int~ "
+    "AccountDebit:short=0 AccountCredit:short=0 Discount:decimal=0.0 TypeGroup:int~ ShareCapital:decimal~ "
+    "NumberOfEmployees:int~ Turnover:decimal~ Profit:decimal~ IndustryId:int~ MemberNo:int~ "
+    "DateChanged:dateTime~ BlockInvoice:boolean=false Relations:ArrayOfRelation Maps:ArrayOfCompanyMap "
+    "DistributionMethod:DistributionMethod=Unchanged CurrencyId:CurrencyType=LOCAL PaymentTime:short~ "
+    "GlnNumber:string~ Factoring:boolean? LedgerCustomerAccount:short~ LedgerSupplierAccount:short~ "
+    "VatNumber:string~ Private:boolean? ExplicitlySpecifyNewCompanyId:boolean?"
 )
 
 # ISO 4217 codes as 24SO lists them (LOCAL = the client's own currency), in the service's order.
@@ -37,9 +37,9 @@ SCHEMA = build_service(
     path="/CRM/Company/V001/CompanyService.asmx",
     doc="Sandbox emulation of the 24SevenOffice CRM company service.",
     types={
-        "CompanySearchParameters": "ExternalId:string CompanyId:int CompanyIds:ArrayOfInt "
-        "CompanyName:string ChangedAfter:dateTime CompanyEmail:string CompanyPhone:string "
-        "OrganizationNumber:string",
+        "CompanySearchParameters": "ExternalId:string CompanyId:int~ CompanyIds:ArrayOfInt "
+        "CompanyName:string~ ChangedAfter:dateTime~ CompanyEmail:string~ CompanyPhone:string~ "
+        "OrganizationNumber:string~",
         "ArrayOfInt": ARRAY_OF_INT,
         "ArrayOfString": ARRAY_OF_STRING,
         "ArrayOfCompany": "Company:Company*?",
@@ -54,15 +54,15 @@ SCHEMA = build_service(
         "Work:EmailAddress Alternative:EmailAddress",
         "EmailAddress": "Description:string Name:string Value:string",
         "ArrayOfRelation": "Relation:Relation*?",
-        "Relation": "ContactId:int CompanyId:int FirstName:string LastName:string Role:string "
-        "RoleId:int PhoneNumbers:PhoneNumbers EmailAddresses:EmailAddresses Fax:string",
+        "Relation": "ContactId:int~ CompanyId:int~ FirstName:string~ LastName:string~ Role:string~ "
+        "RoleId:int~ PhoneNumbers:PhoneNumbers EmailAddresses:EmailAddresses Fax:string~",
         "ArrayOfCompanyMap": "CompanyMap:CompanyMap*?",
         "CompanyMap": "MapType:int! ExternalId:string CompanyId:int!",
-        "SyncSearchParameters": "Page:int Active:boolean!? ChangedAfter:dateTime RegisteredAfter:dateTime",
+        "SyncSearchParameters": "Page:int~ Active:boolean!? ChangedAfter:dateTime~ RegisteredAfter:dateTime~",
         "PageOfSyncCompany": "CurrentPage:long! TotalPages:long! TotalItems:long! ItemsPerPage:long! "
         "Items:ArrayOfSyncCompany Context:any",
         "ArrayOfSyncCompany": "SyncCompany:SyncCompany*?",
-        "SyncCompany": "CompanyId:int ExternalId:string DateChanged:dateTime DateRegistered:dateTime! "
+        "SyncCompany": "CompanyId:int~ ExternalId:string~ DateChanged:dateTime~ DateRegistered:dateTime! "
         "Active:boolean!",
     },
     enums={

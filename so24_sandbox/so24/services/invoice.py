@@ -6,29 +6,29 @@ from so24_sandbox.so24.services.common import ADDRESS, ADDRESSES, API_EXCEPTION,
 from so24_sandbox.so24.types import build_service, op
 
 INVOICE_ORDER = (
-    "OrderId:int CustomerId:int CustomerName:string CustomerDeliveryName:string "
-    "CustomerDeliveryPhone:string Addresses:Addresses OrderStatus:OrderSlipStateType InvoiceId:int "
-    "DateOrdered:dateTime DateInvoiced:dateTime DateChanged:dateTime PaymentTime:int "
-    "CustomerReferenceNo:string ProjectId:int OurReference:int IncludeVAT:boolean!? "
-    "YourReference:string OrderTotalIncVat:decimal OrderTotalVat:decimal InvoiceTitle:string "
-    "InvoiceText:string Paid:dateTime OCR:string CustomerOrgNo:string Currency:Currency "
-    "PaymentMethodId:int PaymentAmount:decimal ProductionManagerId:int SalesOpportunityId:int "
-    "TypeOfSaleId:int Distributor:Distributor DistributionMethod:DistributionMethod DepartmentId:int "
-    "ExternalStatus:int InvoiceEmailAddress:string InvoiceRows:ArrayOfInvoiceRow "
-    "APIException:APIException ProductionNumber:string DeliveryDate:dateTime ReferenceInvoiceId:int "
-    "ReferenceOrderId:int ReferenceNumber:string SkipStock:boolean AccrualDate:dateTime "
-    "AccrualLength:int RoundFactor:decimal InvoiceTemplateId:guid VippsNumber:string "
-    "DeliveryMethod:DeliveryMethod DeliveryAlternative:string SendToFactoring:boolean? "
-    "Commission:decimal UserDefinedDimensions:ArrayOfUserDefinedDimension GLNNumber:string "
-    "CustomerDeliveryId:int"
+    "OrderId:int~ CustomerId:int~ CustomerName:string~ CustomerDeliveryName:string "
+    "CustomerDeliveryPhone:string~ Addresses:Addresses OrderStatus:OrderSlipStateType=Web InvoiceId:int~ "
+    "DateOrdered:dateTime~ DateInvoiced:dateTime~ DateChanged:dateTime~ PaymentTime:int~ "
+    "CustomerReferenceNo:string~ ProjectId:int~ OurReference:int~ IncludeVAT:boolean!? "
+    "YourReference:string~ OrderTotalIncVat:decimal~ OrderTotalVat:decimal~ InvoiceTitle:string~ "
+    "InvoiceText:string~ Paid:dateTime~ OCR:string~ CustomerOrgNo:string~ Currency:Currency "
+    "PaymentMethodId:int~ PaymentAmount:decimal~ ProductionManagerId:int~ SalesOpportunityId:int~ "
+    "TypeOfSaleId:int~ Distributor:Distributor=Default DistributionMethod:DistributionMethod=Unchanged "
+    "DepartmentId:int~ ExternalStatus:int~ InvoiceEmailAddress:string~ InvoiceRows:ArrayOfInvoiceRow "
+    "APIException:APIException ProductionNumber:string~ DeliveryDate:dateTime~ ReferenceInvoiceId:int~ "
+    "ReferenceOrderId:int~ ReferenceNumber:string~ SkipStock:boolean=false AccrualDate:dateTime~ "
+    "AccrualLength:int~ RoundFactor:decimal~ InvoiceTemplateId:guid~ VippsNumber:string~ "
+    "DeliveryMethod:DeliveryMethod DeliveryAlternative:string~ SendToFactoring:boolean? "
+    "Commission:decimal~ UserDefinedDimensions:ArrayOfUserDefinedDimension GLNNumber:string~ "
+    "CustomerDeliveryId:int~"
 )
 
 INVOICE_ROW = (
-    "ProductId:int RowId:int VatRate:decimal Price:decimal Name:string DiscountRate:decimal "
-    "Quantity:decimal QuantityDelivered:decimal QuantityOrdered:decimal QuantityRest:decimal "
-    "Cost:decimal ChangeState:ChangeState TypeGroupId:int SequenceNumber:short Hidden:boolean "
-    "Type:RowType InPrice:decimal AccrualDate:dateTime AccrualLength:int AccountProject:boolean? "
-    "ProjectId:int DepartmentId:int ProductNo:string TaxSettings:TaxSettings "
+    "ProductId:int~ RowId:int~ VatRate:decimal~ Price:decimal~ Name:string~ DiscountRate:decimal~ "
+    "Quantity:decimal~ QuantityDelivered:decimal~ QuantityOrdered:decimal~ QuantityRest:decimal~ "
+    "Cost:decimal~ ChangeState:ChangeState=None TypeGroupId:int~ SequenceNumber:short~ "
+    "Hidden:boolean=false Type:RowType=Normal InPrice:decimal~ AccrualDate:dateTime~ AccrualLength:int~ "
+    "AccountProject:boolean? ProjectId:int~ DepartmentId:int~ ProductNo:string~ TaxSettings:TaxSettings "
     "UserDefinedDimensions:ArrayOfUserDefinedDimension SerialNumber:string"
 )
 
@@ -43,7 +43,7 @@ SCHEMA = build_service(
     path="/Economy/InvoiceOrder/V001/InvoiceService.asmx",
     doc="Sandbox emulation of the 24SevenOffice invoice order service.",
     types={
-        "InvoiceSearchParameters": "CustomerIds:ArrayOfInt ChangedAfter:dateTime "
+        "InvoiceSearchParameters": "CustomerIds:ArrayOfInt ChangedAfter:dateTime~ "
         "OrderStates:ArrayOfOrderSlipStateType InvoiceIds:ArrayOfInt OrderIds:ArrayOfInt "
         "ExternalStatus:ArrayOfInt",
         "ArrayOfInt": ARRAY_OF_INT,
@@ -53,15 +53,15 @@ SCHEMA = build_service(
         "InvoiceOrder": INVOICE_ORDER,
         "Addresses": ADDRESSES,
         "Address": ADDRESS,
-        "Currency": "Rate:decimal Unit:short Symbol:string",
+        "Currency": "Rate:decimal=1 Unit:short=1 Symbol:string~",
         "ArrayOfInvoiceRow": "InvoiceRow:InvoiceRow*?",
         "InvoiceRow": INVOICE_ROW,
-        "TaxSettings": "TaxAccount:int TaxCode:int TaxRate:decimal",
+        "TaxSettings": "TaxAccount:int~ TaxCode:int~ TaxRate:decimal~",
         "ArrayOfUserDefinedDimension": "UserDefinedDimension:UserDefinedDimension*?",
-        "UserDefinedDimension": "TypeId:int Name:string Value:string",
+        "UserDefinedDimension": "TypeId:int~ Name:string~ Value:string~",
         "APIException": API_EXCEPTION,
-        "DeliveryMethod": "Id:int Description:string",
-        "InvoiceSyncParameters": "ChangedAfter:dateTime RegisteredAfter:dateTime!",
+        "DeliveryMethod": "Id:int~ Description:string~",
+        "InvoiceSyncParameters": "ChangedAfter:dateTime~ RegisteredAfter:dateTime!",
     },
     enums={
         "OrderSlipStateType": ORDER_STATES,

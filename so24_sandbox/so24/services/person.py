@@ -5,11 +5,11 @@ from __future__ import annotations
 from so24_sandbox.so24.types import build_service, op
 
 PERSON_ITEM = (
-    "Comment:string ConsumerPersonNo:string Country:string CustomerId:int DateRegistered:dateTime "
-    "DateChanged:dateTime DateOfBirth:dateTime Department:string EmailAddresses:ArrayOfEmailAddress "
-    "EmployeeNumber:int FaxNumber:FaxNumber FirstName:string Gender:Gender Id:long LastName:string "
-    "Nickname:string PersonalStatus:string PhoneNumbers:ArrayOfPhoneNumber PostAddress:Address "
-    "RelationData:ArrayOfRelationData Url:string WebPassword:string WebUserName:string "
+    "Comment:string ConsumerPersonNo:string Country:string CustomerId:int~ DateRegistered:dateTime~ "
+    "DateChanged:dateTime~ DateOfBirth:dateTime~ Department:string EmailAddresses:ArrayOfEmailAddress "
+    "EmployeeNumber:int~ FaxNumber:FaxNumber FirstName:string Gender:Gender=NoChange Id:long=0 "
+    "LastName:string Nickname:string PersonalStatus:string PhoneNumbers:ArrayOfPhoneNumber "
+    "PostAddress:Address RelationData:ArrayOfRelationData Url:string WebPassword:string WebUserName:string "
     "Workplace:string WorkPosition:string IsPrivate:boolean? HourCost:decimal? EmployeeId:int?"
 )
 
@@ -19,9 +19,9 @@ SCHEMA = build_service(
     doc="Sandbox emulation of the 24SevenOffice person service.",
     types={
         "Authentication": "Username:string Password:string UserId:string EmployeeId:string ConsumerId:long!",
-        "PersonSearchParameters": "ChangedAfter:dateTime ConsumerPersonNo:string CustomerId:long "
-        "Email:string EmployeeId:int GetRelationData:boolean Id:long IsEmployee:TriState Name:string "
-        "Role:string Phone:string",
+        "PersonSearchParameters": "ChangedAfter:dateTime~ ConsumerPersonNo:string CustomerId:long=0 "
+        "Email:string EmployeeId:int=0 GetRelationData:boolean=false Id:long=0 IsEmployee:TriState=none "
+        "Name:string Role:string Phone:string",
         "ArrayOfPersonItem": "PersonItem:PersonItem*?",
         "PersonItem": PERSON_ITEM,
         "ArrayOfEmailAddress": "EmailAddress:EmailAddress*?",
@@ -32,7 +32,8 @@ SCHEMA = build_service(
         "Address": "City:string Country:string County:string Description:string PostalArea:string "
         "PostalCode:string State:string Street:string Type:AddressType!",
         "ArrayOfRelationData": "RelationData:RelationData*?",
-        "RelationData": "ContactId:long! CustomerId:long! Email:string Mobile:string Phone:string Title:string",
+        "RelationData": "ContactId:long! CustomerId:long! Email:string Mobile:string Phone:string "
+        "Title:string",
     },
     enums={
         "TriState": "none True False",
@@ -52,4 +53,6 @@ SCHEMA = build_service(
         ),
     ],
     header_elements={"Authentication": "Authentication"},
+    # The legacy header is a .NET SoapHeader subclass, whose type ASMX opens to any attribute.
+    any_attribute=("Authentication",),
 )

@@ -6,12 +6,12 @@ from so24_sandbox.so24.services.common import API_EXCEPTION, ARRAY_OF_INT, ARRAY
 from so24_sandbox.so24.types import build_service, op
 
 PRODUCT = (
-    "CashPriceIncTax:double WebPrice:decimal SupplierId:int Id:int Name:string TaxRate:decimal "
-    "Stock:decimal StatusId:int CategoryId:int PriceGroupID:int InPrice:decimal Description:string "
-    "DescriptionLong:string Cost:decimal EAN1:string Price:decimal No:string DateChanged:dateTime "
-    "APIException:APIException Weight:decimal MinimumStock:decimal OrderProposal:decimal "
-    "StockLocation:string SupplierProductCode:string SupplierProductName:string Web:boolean? "
-    "ProductCode:string StockControlled:boolean? NewOffer:boolean? NewProduct:boolean?"
+    "CashPriceIncTax:double~ WebPrice:decimal~ SupplierId:int~ Id:int~ Name:string~ TaxRate:decimal~ "
+    "Stock:decimal~ StatusId:int~ CategoryId:int~ PriceGroupID:int~ InPrice:decimal~ Description:string~ "
+    "DescriptionLong:string~ Cost:decimal~ EAN1:string~ Price:decimal~ No:string~ DateChanged:dateTime~ "
+    "APIException:APIException Weight:decimal~ MinimumStock:decimal~ OrderProposal:decimal~ "
+    "StockLocation:string~ SupplierProductCode:string~ SupplierProductName:string~ Web:boolean? "
+    "ProductCode:string~ StockControlled:boolean? NewOffer:boolean? NewProduct:boolean?"
 )
 
 SCHEMA = build_service(
@@ -19,15 +19,15 @@ SCHEMA = build_service(
     path="/Logistics/Product/V001/ProductService.asmx",
     doc="Sandbox emulation of the 24SevenOffice product service.",
     types={
-        "ProductSearchParameters": "Id:int CategoryId:int No:string EAN1:string Name:string "
-        "Price:decimal DateChanged:dateTime ProductIds:ArrayOfInt",
+        "ProductSearchParameters": "Id:int~ CategoryId:int~ No:string~ EAN1:string~ Name:string~ "
+        "Price:decimal~ DateChanged:dateTime~ ProductIds:ArrayOfInt",
         "ArrayOfInt": ARRAY_OF_INT,
         "ArrayOfString": ARRAY_OF_STRING,
         "ArrayOfProduct": "Product:Product*?",
         "Product": PRODUCT,
         "APIException": API_EXCEPTION,
         "ArrayOfCategory": "Category:Category*?",
-        "Category": "Id:int Name:string No:string ParentId:int APIException:APIException",
+        "Category": "Id:int~ Name:string~ No:string~ ParentId:int~ APIException:APIException",
     },
     enums={},
     operations=[
