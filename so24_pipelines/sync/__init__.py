@@ -25,13 +25,14 @@ from so24_pipelines.sync.id_map import (
 from so24_pipelines.sync.loader import load
 from so24_pipelines.sync.order_lines import LinePair, OrderLines, read_order_lines, replace_order_lines
 from so24_pipelines.sync.planner import Plan, PlannedItem, failed_keys, plan
-from so24_pipelines.sync.records import MappedRecord, Target
+from so24_pipelines.sync.records import Found, MappedRecord, Target
 from so24_pipelines.sync.report import LoadReport, Outcome
 from so24_pipelines.sync.schema import ensure_sync_schema, sync_schema_exists
 from so24_pipelines.sync.state import get_state, set_state, set_states, states_with_prefix
 from so24_pipelines.sync.watermarks import read_watermark, watermark_key, with_overlap, write_watermark
 
 __all__ = [
+    "Found",
     "DEFAULT_CLAIM_TTL",
     "FLOW_KEY",
     "LinePair",

@@ -58,7 +58,7 @@ from so24_pipelines.connectors.errors import (
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync.hashing import canonical_json
 from so24_pipelines.sync.planner import Plan, PlannedItem, run_name
-from so24_pipelines.sync.records import MappedRecord, Target, upserts_by_key
+from so24_pipelines.sync.records import Found, MappedRecord, Target, upserts_by_key
 from so24_pipelines.sync.report import LoadReport, Outcome, ReportBuilder
 from so24_pipelines.sync.schema import ensure_sync_schema, utcnow
 from so24_pipelines.sync.store import (
@@ -419,6 +419,8 @@ def _create_once(target: Target, send: _Send, record: MappedRecord, reason: str 
         raise
     except ConnectorError as exc:
         return _failure(send, _reason(exc), refused=_refused(exc))
+    if isinstance(answer, Found):
+        return _success(send, "resolved", _key(answer.target_key), answer.how)
     return _success(send, "create", _key(answer), reason)
 
 

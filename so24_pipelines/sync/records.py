@@ -35,6 +35,22 @@ class MappedRecord:
     source_version: str | None = None
 
 
+@dataclass(frozen=True)
+class Found:
+    """What `Target.create` returns when the record was already there (match before create): the
+    loader confirms the link in the id map as for a create, but logs it as `resolved` with `how`
+    (linked as it was, or its owned fields written), so the sync log never says "create" for a
+    record nobody created."""
+
+    target_key: str
+    how: str
+
+
+def key_of(answer: str | Found) -> str:
+    """The target key a `Target.create` answer carries, made or found."""
+    return answer.target_key if isinstance(answer, Found) else answer
+
+
 @runtime_checkable
 class Target(Protocol):
     """One entity of one target system, as the loader writes it.
@@ -53,8 +69,8 @@ class Target(Protocol):
     system: str
     entity: str
 
-    def create(self, record: MappedRecord) -> str:
-        """Create the record; return the target's key for it."""
+    def create(self, record: MappedRecord) -> str | Found:
+        """Create the record; return the target's key for it (`Found` when it was already there)."""
         ...
 
     def update(self, target_key: str, record: MappedRecord) -> None:

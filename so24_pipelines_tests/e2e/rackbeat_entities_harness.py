@@ -81,9 +81,10 @@ def metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
 
 
 def writes(result: dg.ExecuteInProcessResult) -> dict[str, int]:
-    """flow asset -> records it created, updated or resolved in its target (0 = wrote nothing)."""
+    """flow asset -> records it created, updated or resolved in its target (0 = wrote nothing); a
+    create that found its record linked as it was (note `linked`) wrote nothing."""
     return {
-        asset: sum(int(m.get(k, 0)) for k in ("created", "updated", "resolved"))
+        asset: sum(int(m.get(k, 0)) for k in ("created", "updated", "resolved")) - int(m.get("linked", 0))
         for asset, m in metadata(result).items()
         if asset.startswith(("r1_", "r2_", "r7_"))
     }

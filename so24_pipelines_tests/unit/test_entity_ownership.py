@@ -5,6 +5,7 @@ read-modify-write, the sandbox's entry modes, and the Rackbeat/24SO targets' mat
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,10 @@ from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import (
 from so24_pipelines.flows.rackbeat.entities_targets_so24 import So24Companies, So24Invoices, So24Products
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.mapping import SpecError, load_spec, parse_spec, spec_markdown
-from so24_pipelines.sync import LoadReport, MappedRecord
+from so24_pipelines.staging.db import connect
+from so24_pipelines.sync import Found, LoadReport, MappedRecord
+from so24_pipelines.sync.loader import load
+from so24_pipelines.sync.records import key_of
 from so24_sandbox.so24.credentials import DEFAULT_IDENTITY
 from so24_sandbox.so24.dataset import DataSet
 from so24_sandbox.so24.operations import companies as sandbox_companies
@@ -254,9 +258,9 @@ def test_a_linked_rackbeat_party_is_linked_as_it_is_unless_24so_changed_since() 
     rb = StubRackbeat([_party(10, "A AS", "501"), _party(11, "B AS", "502"), _party(12, "Omdøpt")])
     target = RackbeatParties(rb, "customers", FIELD, numbers={"503": "12"})  # type: ignore[arg-type]
     target.changed = frozenset({"502"})
-    assert target.create(_record("501", {"name": "A AS"})) == "10"
-    assert target.create(_record("502", {"name": "B2 AS"})) == "11"
-    assert target.create(_record("503", {"name": "C AS"})) == "12"
+    assert key_of(target.create(_record("501", {"name": "A AS"}))) == "10"
+    assert key_of(target.create(_record("502", {"name": "B2 AS"}))) == "11"
+    assert key_of(target.create(_record("503", {"name": "C AS"}))) == "12"
     assert rb.writes == [("update", 11, {"name": "B2 AS"}), ("update", 12, {"name": "C AS"}), ("field", 12, "503")]
     assert (target.linked, target.adopted) == ({"501"}, {"502", "503"})
     assert target.written["501"] == ("10", T0)
@@ -269,7 +273,7 @@ def test_a_24so_product_is_linked_by_its_number_and_never_written_when_found() -
     so24 = StubSo24(products={1012: {"Id": 1012, "No": "P-1", "DateChanged": T0}})
     rb = StubRackbeat([{"number": "P-1", "field_values": []}])
     target = So24Products(so24, rb, FIELD)  # type: ignore[arg-type]
-    assert target.create(_record("P-1", {"No": "P-1", "Name": "Fra Rackbeat"})) == "1012"
+    assert key_of(target.create(_record("P-1", {"No": "P-1", "Name": "Fra Rackbeat"}))) == "1012"
     assert so24.saves() == [] and rb.writes == [("field", "P-1", "1012")]
     assert target.linked == {"P-1"} and target.written["P-1"] == ("1012", T0)
 
@@ -281,7 +285,7 @@ def test_two_24so_products_with_the_number_are_held_and_one_linked_elsewhere_is_
         So24Products(StubSo24(products=products), rb, FIELD).create(_record("P-1", {"No": "P-1"}))  # type: ignore[arg-type]
     assert rb.writes == []
     rb.records["OTHER"] = {"number": "OTHER", "field_values": [{"field_id": FIELD, "value": "1013"}]}
-    assert So24Products(StubSo24(products=products), rb, FIELD).create(_record("P-1", {"No": "P-1"})) == "1012"  # type: ignore[arg-type]
+    assert key_of(So24Products(StubSo24(products=products), rb, FIELD).create(_record("P-1", {"No": "P-1"}))) == "1012"  # type: ignore[arg-type]
 
 
 def test_a_rackbeat_link_to_a_24so_record_that_is_gone_is_held() -> None:
@@ -307,7 +311,7 @@ def test_a_company_found_by_the_rackbeat_number_in_external_id_is_linked_or_held
                  6: {"Id": 6, "Type": "Supplier", "ExternalId": "10", "Name": "S"}}  # fmt: skip
     rb = StubRackbeat([{"number": 10, "field_values": []}])
     target = So24Companies(StubSo24(companies), rb, "customers", FIELD, currency="NOK", language="NO")  # type: ignore[arg-type]
-    assert target.create(_record("10", {"ExternalId": "10", "Name": "B"})) == "5"  # the supplier is no candidate
+    assert key_of(target.create(_record("10", {"ExternalId": "10", "Name": "B"}))) == "5"  # the supplier is no candidate
     companies[7] = {"Id": 7, "Type": "Consumer", "ExternalId": "10", "Name": "C"}
     target = So24Companies(StubSo24(companies), rb, "customers", FIELD, currency="NOK", language="NO")  # type: ignore[arg-type]
     with pytest.raises(RecordRejected, match="24SO customers 5 and 7 all match"):
@@ -332,13 +336,39 @@ def test_changed_since_knows_the_hubs_own_write_and_a_real_edit() -> None:
     assert not changed_since(Side("h", datetime(2025, 3, 1, 12, 5)), Baseline("h", T0))  # touched, same content
 
 
-def test_creates_that_found_their_record_are_reported_as_linked_or_updated() -> None:
+def test_creates_that_found_their_record_are_noted_as_linked_or_adopted() -> None:
     log = WriteLog()
     log.linked, log.adopted = {"a", "b"}, {"c"}
-    run = FlowRun("R2", False, reports=(LoadReport(run_id="r", created=4, updated=1),))
-    relabelled = ef.relabel(run, log)
-    assert relabelled.counts()["created"] == 1 and relabelled.counts()["updated"] == 2
-    assert relabelled.notes["linked"] == 2
+    run = FlowRun("R2", False, reports=(LoadReport(run_id="r", created=1, resolved=3),))
+    noted = ef.note_links(run, log)
+    assert noted.counts()["created"] == 1 and noted.counts()["resolved"] == 3
+    assert noted.notes["linked"] == 2 and noted.notes["adopted"] == 1
+
+
+def test_a_create_that_found_its_record_is_logged_resolved_with_how(tmp_path: Path) -> None:
+    """The sync log says what happened: no "create" row for a record nobody created."""
+
+    class FindsOne(WriteLog):
+        system, entity = "rackbeat", "customers"
+
+        def create(self, record: MappedRecord) -> str | Found:
+            if record.source_key == "old":
+                return self.note_link(record.source_key, "7", None)
+            return "8"
+
+        def update(self, target_key: str, record: MappedRecord) -> None:
+            raise AssertionError("not called")
+
+        def find_by_business_key(self, business_key: str) -> str | None:
+            return None
+
+    records = [MappedRecord("old", {"name": "A"}, business_key="old"), MappedRecord("new", {"name": "B"}, business_key="new")]
+    _, report = load(tmp_path / "s.duckdb", "R2.customers.to_rackbeat", records, FindsOne(), run_id="r1")
+    assert (report.created, report.resolved) == (1, 1)
+    with connect(tmp_path / "s.duckdb") as con:
+        log = dict(con.execute("SELECT source_key, action || ': ' || COALESCE(reason, '') FROM sync.sync_log").fetchall())
+    assert log["new"] == "create: "
+    assert log["old"].startswith("resolved: linked to rackbeat customers 7, found before creating")
 
 
 class StubInvoices:
@@ -357,7 +387,7 @@ def test_an_invoice_24so_already_has_for_the_customer_is_linked_not_made_twice()
     client = StubInvoices([{"OrderId": 600, "ReferenceNumber": "55"}])
     target = So24Invoices(client)  # type: ignore[arg-type]
     record = MappedRecord(source_key="55", payload={"CustomerId": 8, "ReferenceNumber": "55"}, business_key="55@8")
-    assert target.create(record) == "600" and target.linked == {"55"}
+    assert key_of(target.create(record)) == "600" and target.linked == {"55"}
     assert client.calls == ["GetInvoices"]
-    assert target.create(MappedRecord(source_key="56", payload={"CustomerId": 8}, business_key="56@8")) == "700"
+    assert key_of(target.create(MappedRecord(source_key="56", payload={"CustomerId": 8}, business_key="56@8"))) == "700"
     assert client.calls[-2:] == ["GetInvoices", "SaveInvoices"]

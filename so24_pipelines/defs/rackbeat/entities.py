@@ -71,7 +71,7 @@ def _readiness(rackbeat: RackbeatResource, *, ensure_fields: bool) -> ReadinessR
 
 def _setup_asset() -> dg.AssetsDefinition:
     @dg.asset(
-        name=SETUP, group_name=GROUP, kinds=KINDS, pool=POOL,
+        name=SETUP, group_name=GROUP, kinds=KINDS, pool=POOL, retry_policy=RETRY,
         description="X6 - Rackbeat prerequisites (customer group 1, supplier group 1, a payment term) and the "
         "hub's custom fields; fails naming what to create, so no R flow runs on an account that is not ready.",
     )  # fmt: skip

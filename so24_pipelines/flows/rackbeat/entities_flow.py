@@ -17,7 +17,7 @@ the hub's own echo. A record the loader has never sent this way is a create, and
 for its counterpart first (match before create, entities_targets_*): one it finds is linked, and
 its content is written only when the pair memory says the source changed since the two last
 agreed (`Selection.changed`); otherwise nothing of it is written. The run reports such records as
-`linked` (or `updated`), not `created`.
+`resolved` (noted `linked` or `adopted`), not `created`.
 
 Product numbers longer than Rackbeat's 25 characters are skipped with the reason before anything
 else, so they are reported on every run and never sent. Nothing here holds a staging connection
@@ -348,7 +348,7 @@ def load_selection(
         source_system=source, max_workers=max_workers, claim_ttl=claim_ttl,
     )  # fmt: skip
     if isinstance(target, WriteLog) and not run.dry_run:
-        result = relabel(result, target)
+        result = note_links(result, target)
         if entity.rb_table is not None:
             states = dict(selection.states)
             states.update(_after_writes(way, selection, target))
@@ -358,16 +358,11 @@ def load_selection(
     return result.noting(in_sync_pairs=str(selection.in_sync))
 
 
-def relabel(result: FlowRun, log: WriteLog) -> FlowRun:
-    """Creates that found their record: `linked` (nothing written) or `updated` (owned fields written)."""
-    linked, adopted = len(log.linked), len(log.adopted)
-    if not (linked or adopted) or not result.reports:
-        return result
-    first, *rest = result.reports
-    moved = min(first.created, linked + adopted)
-    first = replace(first, created=first.created - moved, updated=first.updated + min(adopted, moved))
-    relabelled = replace(result, reports=(first, *rest))
-    return relabelled.noting(linked=linked) if linked else relabelled
+def note_links(result: FlowRun, log: WriteLog) -> FlowRun:
+    """Creates that found their record are `resolved` (the target returned `Found`, the sync log
+    says how); the notes split them: `linked` (nothing written) and `adopted` (owned fields written)."""
+    notes = {name: len(keys) for name, keys in (("linked", log.linked), ("adopted", log.adopted)) if keys}
+    return result.noting(**notes) if notes else result
 
 
 def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pairs.PairState]:

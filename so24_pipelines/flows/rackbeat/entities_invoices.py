@@ -72,4 +72,4 @@ def load_invoices(so24: So24Client, run: RunContext, identity: str, *, claim_ttl
     target = So24Invoices(so24)
     result = run.load(INVOICES_FLOW, records, target, source_system="rackbeat", max_workers=1, claim_ttl=claim_ttl)
     # An invoice 24SO already had (same customer, ReferenceNumber = the Rackbeat number) was linked.
-    return result if run.dry_run else ef.relabel(result, target)
+    return result if run.dry_run else ef.note_links(result, target)

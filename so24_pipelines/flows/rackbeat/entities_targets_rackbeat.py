@@ -39,7 +39,7 @@ from typing import Any
 from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.http import NotFound
 from so24_pipelines.connectors.rackbeat import RackbeatClient, parse_time
-from so24_pipelines.sync.records import MappedRecord
+from so24_pipelines.sync.records import Found, MappedRecord
 
 
 class WriteLog:
@@ -72,15 +72,24 @@ class WriteLog:
         with self._lock:
             self.written[source_key] = (str(target_key), moment)
 
-    def note_link(self, source_key: str, target_key: str, stamp: Any) -> None:
-        """A create that found `target_key` and left its content as it is."""
+    def note_link(self, source_key: str, target_key: str, stamp: Any) -> Found:
+        """A create that found `target_key` and left its content as it is: what `create` returns."""
         self.note(source_key, target_key, stamp)
         with self._lock:
             self.linked.add(source_key)
+        return Found(
+            str(target_key),
+            f"linked to {self.system} {self.entity} {target_key}, found before creating; nothing written to it",
+        )
 
-    def note_adopted(self, source_key: str) -> None:
+    def note_adopted(self, source_key: str, target_key: str) -> Found:
+        """A create that found `target_key` and wrote the owned fields into it: what `create` returns."""
         with self._lock:
             self.adopted.add(source_key)
+        return Found(
+            str(target_key),
+            f"adopted {self.system} {self.entity} {target_key}, found before creating; the owned fields written to it",
+        )
 
     def may_write_linked(self, record: MappedRecord) -> bool:
         """Whether a create that finds the record already linked may write its owned fields."""
@@ -167,11 +176,12 @@ class RackbeatProducts(WriteLog):
         self.field_id = int(field_id)
         self.create_only = tuple(create_only)
 
-    def create(self, record: MappedRecord) -> str:
+    def create(self, record: MappedRecord) -> str | Found:
         body = sendable(record.payload)
         number = str(body["number"])
         so24_id = record.business_key or record.source_key
         existing = self.client.get_product(number, with_field_values=True)
+        answer: str | Found = number
         if existing is None:
             self.client.create_product(body)
         else:
@@ -182,17 +192,16 @@ class RackbeatProducts(WriteLog):
                     f"24SO product {so24_id} has the same number: give one of them another number"
                 )
             if holder and not self.may_write_linked(record):
-                self.note_link(record.source_key, number, existing.get("updated_at"))
-                return number
+                return self.note_link(record.source_key, number, existing.get("updated_at"))
             changes = {k: v for k, v in without(body, self.create_only).items() if k != "number"}
             self.client.update_product(number, changes)
-            self.note_adopted(record.source_key)
+            answer = self.note_adopted(record.source_key, number)
         if _field_value(existing or {}, self.field_id) != so24_id:
             self.client.set_field_value("products", number, self.field_id, so24_id)
         # The field write moved updated_at: read it back so the pair baseline is exact.
         final = self.client.get_product(number) or {}
         self.note(record.source_key, number, final.get("updated_at"))
-        return number
+        return answer
 
     def update(self, target_key: str, record: MappedRecord) -> None:
         body = without(sendable(record.payload), self.create_only)
@@ -311,7 +320,7 @@ class RackbeatParties(WriteLog):
 
     # ---- Target ------------------------------------------------------------------------------
 
-    def create(self, record: MappedRecord) -> str:
+    def create(self, record: MappedRecord) -> str | Found:
         so24_id = record.business_key or record.source_key
         body = sendable(record.payload)
         with self._index_lock:
@@ -324,12 +333,12 @@ class RackbeatParties(WriteLog):
             )
             existing = self._index.records.get(found[0]) if found else None
         if found is not None and found[1] == "linked" and not self.may_write_linked(record):
-            self.note_link(record.source_key, str(found[0]), (existing or {}).get("updated_at"))
-            return str(found[0])
+            return self.note_link(record.source_key, str(found[0]), (existing or {}).get("updated_at"))
+        answer: Found | None = None
         if found is not None:
             number = found[0]
             self._update(number, without(body, self.create_only))
-            self.note_adopted(record.source_key)
+            answer = self.note_adopted(record.source_key, str(number))
         else:
             body.setdefault("payment_terms_id", self._default_terms())
             group_field = "customer_group_id" if self.entity == "customers" else "supplier_group_id"
@@ -344,7 +353,7 @@ class RackbeatParties(WriteLog):
             self.client.set_field_value(self.entity, number, self.field_id, so24_id)
         getter = self.client.get_customer if self.entity == "customers" else self.client.get_supplier
         self.note(record.source_key, str(number), (getter(number) or {}).get("updated_at"))
-        return str(number)
+        return answer or str(number)
 
     def update(self, target_key: str, record: MappedRecord) -> None:
         saved = self._update(int(target_key), without(sendable(record.payload), self.create_only))

@@ -37,7 +37,7 @@ from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24 import writes
 from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import WriteLog, _vat_digits, sendable, without
-from so24_pipelines.sync.records import MappedRecord
+from so24_pipelines.sync.records import Found, MappedRecord
 
 CUSTOMER_TYPES = frozenset({"Business", "Consumer"})
 
@@ -121,7 +121,9 @@ class _WritesBack(WriteLog, ABC):
             return found, True
         return self._match(record), False
 
-    def _settle(self, record: MappedRecord, found: dict[str, Any], *, linked: bool, creating: bool = True) -> str:
+    def _settle(
+        self, record: MappedRecord, found: dict[str, Any], *, linked: bool, creating: bool = True
+    ) -> str | Found:
         """Link a found record; write its owned fields only if the flow says Rackbeat changed.
 
         `creating`: called from `create`, so the run reports it as linked/updated, not created (the
@@ -133,9 +135,9 @@ class _WritesBack(WriteLog, ABC):
         if self.may_write_linked(record):
             self._save(record, self._update_body(record, so24_id), creating=False)
             if creating:
-                self.note_adopted(record.source_key)
+                return self.note_adopted(record.source_key, so24_id)
         elif creating:
-            self.note_link(record.source_key, so24_id, found.get("DateChanged"))
+            return self.note_link(record.source_key, so24_id, found.get("DateChanged"))
         else:
             self.note(record.source_key, so24_id, found.get("DateChanged"))
         return so24_id
@@ -145,7 +147,7 @@ class _WritesBack(WriteLog, ABC):
 
     # ---- Target ------------------------------------------------------------------------------
 
-    def create(self, record: MappedRecord) -> str:
+    def create(self, record: MappedRecord) -> str | Found:
         found, linked = self._linked_or_matched(record)
         if found is not None:
             return self._settle(record, found, linked=linked)
@@ -309,11 +311,10 @@ class So24Invoices(WriteLog):
         super().__init__()
         self.so24 = so24
 
-    def create(self, record: MappedRecord) -> str:
+    def create(self, record: MappedRecord) -> str | Found:
         found = self.find_by_business_key(record.business_key) if record.business_key else None
         if found is not None:
-            self.note_link(record.source_key, found, None)
-            return found
+            return self.note_link(record.source_key, found, None)
         return str(writes.save_invoice(self.so24, sendable(record.payload), idempotent=False)["OrderId"])
 
     def update(self, target_key: str, record: MappedRecord) -> None:
