@@ -259,6 +259,13 @@ def _by_target(row: LogRow, before: Snapshot, after: Snapshot) -> set[str]:
     return {row.target_key} if row.target_key else set()
 
 
+def _by_target_or_business_key(row: LogRow, before: Snapshot, after: Snapshot) -> set[str]:
+    """For a flow whose business key is the target's key (R3: the Rackbeat product number), so a
+    write whose answer was lost (no target key) still names its record."""
+    key = row.target_key or row.business_key
+    return {key} if key else set()
+
+
 def _by_source(row: LogRow, before: Snapshot, after: Snapshot) -> set[str]:
     return {row.source_key}
 
@@ -398,13 +405,13 @@ FLOW_WRITES: dict[str, tuple[Writes, ...]] = {
     ),
     "R7.invoices.to_so24": (Writes("24so", "orders", "rackbeat_invoices_to_so24"),),
     "R3.stock.to_rackbeat": (
-        Writes("rackbeat", "products", "rackbeat_opening_stock", adds=False),
+        Writes("rackbeat", "products", "rackbeat_opening_stock", names=_by_target_or_business_key, adds=False),
         Writes(
             "rackbeat",
             "inventory-adjustments",
             None,
             (),
-            _where("rackbeat", "inventory-adjustments", "item_number", lambda r: r.target_key),
+            _where("rackbeat", "inventory-adjustments", "item_number", lambda r: r.target_key or r.business_key),
         ),
     ),
     "R4": (Writes("rackbeat", "orders", "rackbeat_orders", RB_LINK),),  # the order's "24so order id"

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 import pytest
@@ -1050,6 +1050,8 @@ class RefusesOneAdjustment(FastRackbeat):
     """Rackbeat whose first inventory adjustment is refused with a 500, no work done (deterministic,
     where a 10 % fault rate hits one of R3's ~38 adjustments only most of the time)."""
 
+    does_the_work: ClassVar[bool] = False
+
     @contextmanager
     def client(self) -> Iterator[RackbeatClient]:
         with super().client() as client:
@@ -1058,6 +1060,8 @@ class RefusesOneAdjustment(FastRackbeat):
             def refusing(number: str, change: float, **kw: Any) -> dict[str, Any]:
                 if not _REFUSED:
                     _REFUSED.append(number)
+                    if self.does_the_work:
+                        adjust(number, change, **kw)
                     raise TransientError(
                         "rackbeat POST /inventory-adjustments: HTTP 500: Server Error (injected)"
                     )
@@ -1067,12 +1071,22 @@ class RefusesOneAdjustment(FastRackbeat):
             yield client
 
 
-def test_a_failed_opening_stock_is_retried_on_a_later_tick(sandbox: SandboxProcess, tmp_path: Path) -> None:
+class LosesOneAdjustmentsAnswer(RefusesOneAdjustment):
+    """The first adjustment is made, and its answer lost (the dangerous one: retried blindly, it
+    would double the product's stock)."""
+
+    does_the_work: ClassVar[bool] = True
+
+
+@pytest.mark.parametrize("rackbeat", [RefusesOneAdjustment, LosesOneAdjustmentsAnswer], ids=["refused", "answer-lost"])
+def test_a_failed_opening_stock_is_retried_on_a_later_tick(
+    sandbox: SandboxProcess, tmp_path: Path, rackbeat: type[RefusesOneAdjustment]
+) -> None:
     _REFUSED.clear()
     flows = {**_directions("24so"), **R8_NOW, **{f: {"enabled": False} for f in ("R4", "R5", "R6", "R9")}}
     sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
     sandbox.control("POST", "rackbeat/limits", json={"per_minute": 100_000, "burst": 1000})
-    hub = Hub(sandbox, tmp_path, Settings.model_validate({**RACKBEAT, "flows": flows}), RefusesOneAdjustment)
+    hub = Hub(sandbox, tmp_path, Settings.model_validate({**RACKBEAT, "flows": flows}), rackbeat)
     with webhook_receiver(hub):
         hub.sensors_round()  # the initial sync, then its opening-stock run (one adjustment refused)
         assert _REFUSED and any(flow == "R3.stock.to_rackbeat" for flow, _ in failed_records(hub.db)), (
@@ -1085,11 +1099,19 @@ def test_a_failed_opening_stock_is_retried_on_a_later_tick(sandbox: SandboxProce
         for _ in range(2):
             hub.tick()
         later = user.rb.get_product("P-AFTER-R3") or {}
+        refused = _REFUSED[0]
+        adjustments = user.rb.inventory_adjustments(refused) or []
+        first = user.rb.get_product(refused) or {}
         user.close()
     assert not hub.failures, hub.failures
     left = {key: reason for key, reason in failed_records(hub.db).items() if key[0] == "R3.stock.to_rackbeat"}
     assert not left, f"still failed after two more ticks: {left}"
     assert Decimal(str(later.get("stock_quantity"))) == 7, later
+    assert len(adjustments) == 1, f"{refused}: opened once, never twice: {adjustments}"
+    log = [row for row in systems.sync_log(hub.db) if row.flow == "R3.stock.to_rackbeat" and row.business_key == refused]
+    settled = "resolved" if rackbeat.does_the_work else "create"
+    assert [row.action for row in log] == ["fail", settled], log
+    assert Decimal(str(first.get("stock_quantity"))) != 0, first
 
 
 def test_the_rules_flag_each_kind_of_damage() -> None:

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.rackbeat import RackbeatClient
@@ -95,12 +95,19 @@ class OpeningStockTarget:
         return str(business_key) if ours else None
 
 
-def _due_products(db_path: Path) -> tuple[dict[str, int], bool, datetime | None]:
-    """(Rackbeat number -> 24SO product id of the products to look at, whether the hub made any
-    product at all, the mark to keep after this run): new since the mark, not opened, or failed."""
+class Due(NamedTuple):
+    """What one run looks at: products new since the mark and not opened, or failed."""
+
+    products: dict[str, int]  # Rackbeat number -> 24SO product id
+    any_made: bool  # whether the hub made any product in Rackbeat at all
+    mark: datetime | None  # the mark to keep after this run
+    failed: set[str]  # 24SO ids whose opening failed
+
+
+def _due_products(db_path: Path) -> Due:
     with connect(db_path) as con:
         if not sync_schema_exists(con):
-            return {}, False, None
+            return Due({}, False, None, set())
         raw = get_state(con, MARK_KEY)
         mark = datetime.fromisoformat(raw) if raw else None
         fresh, latest = confirmed_since(con, HUB_PRODUCTS, mark)
@@ -109,7 +116,30 @@ def _due_products(db_path: Path) -> tuple[dict[str, int], bool, datetime | None]
     failed = set(failed_record_keys(db_path, FLOW))
     new = {so24_id for so24_id, _ in fresh} - opened
     due = {number: int(so24_id) for so24_id, number in made if so24_id.isdigit() and (so24_id in new or so24_id in failed)}
-    return due, bool(made), latest or mark
+    return Due(due, bool(made), latest or mark, failed)
+
+
+def _own_lost_answers(
+    target: OpeningStockTarget, mapped: list[MappedRecord], failed: set[str], facts: dict[str, dict[str, Any]]
+) -> list[MappedRecord]:
+    """A failed adjustment whose answer was lost did open the product: Rackbeat is no longer at 0,
+    so its record now maps as a skip. Such a record (failed, and the product holds the hub's own
+    adjustment) goes to the loader whole instead, which finds the adjustment by its description and
+    confirms it (`resolved`): the sync log names the hub's write, and nothing is sent twice."""
+    out = []
+    for record in mapped:
+        fact = facts.get(record.source_key) or {}
+        number, figure = fact.get("number"), fact.get("so24_stock")
+        if (
+            record.skip_reason and record.source_key in failed and number and figure is not None
+            and target.find_by_business_key(str(number)) is not None
+        ):  # fmt: skip
+            record = MappedRecord(
+                record.source_key, {"number": str(number), "quantity": str(figure)},
+                business_key=str(number), source_version=record.source_version,
+            )  # fmt: skip
+        out.append(record)
+    return out
 
 
 def _keep_mark(db_path: Path, mark: datetime | None) -> None:
@@ -149,7 +179,7 @@ def _so24_stock(db_path: Path, identity: str, product_ids: Iterable[int]) -> dic
 
 def open_stock(run: RunContext, client: RackbeatClient, identity: str) -> FlowRun:
     """Give every unopened product the hub made in Rackbeat 24SO's stock figure (once each)."""
-    made, any_made, mark = _due_products(run.db_path)
+    made, any_made, mark, failed = _due_products(run.db_path)
     if not any_made:
         return run.idle(FLOW, "the hub has made no products in Rackbeat yet (run the initial sync first)")
     if not made:
@@ -173,6 +203,8 @@ def open_stock(run: RunContext, client: RackbeatClient, identity: str) -> FlowRu
     )  # fmt: skip
     keys = [str(made[n]) for n in sorted(found)]
     mapped = map_records(run.db_path, load_spec(SPEC), identity, {}, keys=keys) if keys else []
+    facts = {str(r["so24_product_id"]): r for _, r in records}
+    mapped = _own_lost_answers(OpeningStockTarget(client), mapped, failed, facts)
     due = run.retire_failures(FLOW, [*gone, *mapped], GONE)
     result = run.load(FLOW, due, OpeningStockTarget(client), source_system="so24", reads=[read])
     if not run.dry_run:
