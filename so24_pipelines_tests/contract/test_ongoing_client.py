@@ -124,6 +124,16 @@ def test_inventory_tracks_physical_and_sellable_through_an_order(client, sandbox
     assert client.get_article_inventory("NO-SUCH") is None
 
 
+def test_last_in_date_is_the_last_goods_in_not_a_count_down(client, sandbox):
+    client.put_article("ART-IN", {"articleName": "Saw"})
+    assert client.get_article_inventory("ART-IN")["lastInDate"] is None, "never had stock: no goods-in yet"
+    sandbox.control("POST", "ongoing/articles/ART-IN/stock", json={"physical": 4})
+    received = client.get_article_inventory("ART-IN")["lastInDate"]
+    assert received is not None
+    sandbox.control("POST", "ongoing/articles/ART-IN/stock", json={"physical": 1})
+    assert client.get_article_inventory("ART-IN")["lastInDate"] == received, "a count down is no goods-in"
+
+
 def test_order_lifecycle_pick_refused_update_ship_and_shipped_detection(client, sandbox):
     client.put_article("ART-4", {"articleName": "Level"})
     created = client.put_order("SO-4", order_payload((1, "ART-4", 2)))

@@ -12,6 +12,9 @@ Rules the hub depends on (sources in reference/ongoing/API.md):
 - Stock: `numberOfItems` is physical stock; ordered-but-unpicked items are booked and leave
   `sellableNumberOfItems` at once; picked items stay physical until the order is sent, when they
   leave `numberOfItems`. `sellableNumberOfItems` may go negative (oversold), as in the real WMS.
+- `inventoryInfo.lastInDate` is the last goods-in: set when the control API's count raises the
+  physical stock (the floor received goods), never by a count down or an order; null until the
+  article first had stock, which is how a hub tells a new article's 0 from a count.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class Article:
     stock_changed: datetime
     physical: float = 0
     locked: float = 0
+    last_in: datetime | None = None
 
 
 @dataclass
@@ -204,8 +208,11 @@ class OngoingStore:
                 raise WmsRefusal(
                     f"Sellable {sellable} exceeds physical {physical} minus booked {booked} and picked {picked}."
                 )
+            now = self._clock()
+            if physical > article.physical:
+                article.last_in = now
             article.physical, article.locked = physical, locked
-            article.stock_changed = self._clock()
+            article.stock_changed = now
             return self._article_json(article, self._stock_usage())
 
     def _stock_usage(self) -> dict[tuple[int, str], tuple[float, float]]:
@@ -250,7 +257,7 @@ class OngoingStore:
                 "toReceiveNumberOfItems": 0,
                 "pickedToBeCollectedNumberOfItems": picked,
                 "receivedToBeFinishedNumberOfItems": 0,
-                "lastInDate": None,
+                "lastInDate": format_time(a.last_in) if a.last_in else None,
                 "totalStockValue": a.physical * (a.data.get("stockValuationPrice") or 0),
             },
         )
