@@ -31,6 +31,12 @@ def _factories() -> list[Callable[[SandboxOptions], SandboxSystem]]:
         factories.append(RackbeatSystem)
     except ModuleNotFoundError:
         pass
+    try:
+        from so24_sandbox.lenewblack.system import LnbSystem
+
+        factories.append(LnbSystem)
+    except ModuleNotFoundError:
+        pass
     return factories
 
 

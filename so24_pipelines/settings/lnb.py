@@ -32,9 +32,35 @@ LnbOrderStatus = Literal[
 
 
 class LnbSettings(ConnectedSystemSettings):
+    """The connection to LNB. The reference has medium confidence (three SDKs that disagree), so each
+    choice it is unsure of is a key here, defaulting to its best guess; confirm them with LNB."""
+
     base_url: UrlStr = Field(
         "http://127.0.0.1:8024/lnb",
         description="Real Le New Black: https://www.lenewblack.com/apis/wholesale/v2.",
+    )
+    auth_path: Literal["auth/token", "oauth/token"] = Field(
+        "auth/token",
+        description="Token endpoint (unsure: SDKs disagree): auth/token takes JSON (PHP, Python SDKs), "
+        "oauth/token a form (Java SDK).",
+    )
+    filter_time_format: Literal["datetime", "iso"] = Field(
+        "datetime",
+        description="How order filters write times (unsure): datetime = Y-m-d H:i:s in UTC, iso = ISO 8601 "
+        "with +00:00.",
+    )
+    page_size: int = Field(
+        500,
+        ge=1,
+        le=10000,
+        description="Rows per page of LNB lists (the PHP SDK's 500); ends a list at a short page when LNB "
+        "sends no pagination headers.",
+    )
+    stock_batch_size: int = Field(
+        500, ge=1, le=1000, description="Stock items per bulk write (LNB documents no maximum)."
+    )
+    requests_per_minute: int = Field(
+        300, ge=1, le=10000, description="Client-side throttle; LNB publishes no rate limit."
     )
 
 
