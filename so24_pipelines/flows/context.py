@@ -67,12 +67,14 @@ class RunContext:
         source_system: str,
         reads: Sequence[StagedRead] = (),
         max_workers: int = 4,
+        batch_size: int = 100,
         claim_ttl: timedelta = DEFAULT_CLAIM_TTL,
     ) -> FlowRun:
-        """Plan and write `records` through the one loader; the result as every flow reports it."""
+        """Plan and write `records` through the one loader; the result as every flow reports it.
+        `batch_size`: records per claim-send-record round (per call, for a target that writes in bulk)."""
         plan, report = load(
             self.db_path, flow, records, target,
-            run_id=self.run_id, dry_run=self.dry_run, max_workers=max_workers,
+            run_id=self.run_id, dry_run=self.dry_run, max_workers=max_workers, batch_size=batch_size,
             claim_ttl=claim_ttl, source_system=source_system, run_alive=self.alive,
         )  # fmt: skip
         return FlowRun(flow=flow, dry_run=self.dry_run, plans=(plan,), reports=(report,), reads=tuple(reads))

@@ -58,7 +58,7 @@ from so24_pipelines.connectors.errors import (
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync.hashing import canonical_json
 from so24_pipelines.sync.planner import Plan, PlannedItem, run_name
-from so24_pipelines.sync.records import Found, MappedRecord, Target, upserts_by_key
+from so24_pipelines.sync.records import Found, MappedRecord, Target, bulk_writer, upserts_by_key
 from so24_pipelines.sync.report import LoadReport, Outcome, ReportBuilder
 from so24_pipelines.sync.schema import ensure_sync_schema, utcnow
 from so24_pipelines.sync.store import (
@@ -121,13 +121,14 @@ def execute(
     builder.add(settled)
 
     writes = plan.writes
+    bulk = bulk_writer(target)
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"loader-{plan.flow}") as pool:
         for batch in _batches(writes, batch_size):
             with transaction(db_path) as con:
                 sends, refused = _claim(con, ctx, batch, claim_ttl, plan.upserts_by_key, _Liveness(run_alive))
                 record_outcomes(con, ctx, refused, utcnow())
             builder.add(refused)
-            outcomes, stop = _send_all(pool, target, sends)
+            outcomes, stop = _send_bulk(bulk, sends) if bulk is not None else _send_all(pool, target, sends)
             with transaction(db_path) as con:
                 record_outcomes(con, ctx, outcomes, utcnow())
             builder.add(outcomes)
@@ -331,6 +332,31 @@ def _send_all(
             continue
         outcomes.append(outcome)
     return outcomes, stop
+
+
+def _send_bulk(
+    write_many: Callable[[Sequence[MappedRecord]], Sequence[object]], sends: Sequence[_Send]
+) -> tuple[list[Outcome], BaseException | None]:
+    """One call for the whole batch (the target's `write_many`); one outcome per record from its answer."""
+    if not sends:
+        return [], None
+    try:
+        answers = list(write_many([send.item.record for send in sends]))
+    except _STOPS_THE_LOAD as exc:
+        return [_failure(send, f"load stopped: {_reason(exc)}") for send in sends], exc
+    except ConnectorError as exc:
+        return [_failure(send, _reason(exc), refused=_refused(exc)) for send in sends], None
+    if len(answers) != len(sends):
+        raise RuntimeError(f"write_many answered {len(answers)} results for {len(sends)} records")
+    outcomes = []
+    for send, answer in zip(sends, answers, strict=True):
+        if isinstance(answer, ConnectorError):
+            outcomes.append(_failure(send, _reason(answer), refused=_refused(answer)))
+        elif send.action == "update" and send.target_key is not None:
+            outcomes.append(_success(send, "update", send.target_key))
+        else:
+            outcomes.append(_success(send, "create", _key(answer)))
+    return outcomes, None
 
 
 def _send_unless_stopping(target: Target, send: _Send, stopping: threading.Event) -> Outcome | None:

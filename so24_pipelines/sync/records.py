@@ -10,6 +10,7 @@ field; Ongoing: article number; ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -64,6 +65,13 @@ class Target(Protocol):
     upsert keyed on something in the payload, so sending the same create twice yields one record.
     Only such targets may receive records without a business key, and for them a create left
     unresolved by a crash is simply sent again.
+
+    Optional method `write_many(records) -> Sequence[str | ConnectorError]`, for upserting targets
+    whose API writes many records in one call (bulk stock): the loader then sends each batch of
+    creates and updates in one call instead of one call per record. One answer per record, in
+    order: its target key, or the error that refused it (or left it unknown). An error raised by
+    the call itself is every record's answer. Being an upsert, a batch whose answer was lost is
+    simply sent again.
     """
 
     system: str
@@ -80,6 +88,12 @@ class Target(Protocol):
     def find_by_business_key(self, business_key: str) -> str | None:
         """The target key of the record carrying this business key, or None if there is none."""
         ...
+
+
+def bulk_writer(target: object) -> Callable[[Sequence[MappedRecord]], Sequence[object]] | None:
+    """The target's `write_many`, when it has one and upserts by key (else None: one call per record)."""
+    write_many = getattr(target, "write_many", None)
+    return write_many if callable(write_many) and upserts_by_key(target) else None
 
 
 def upserts_by_key(target: object) -> bool:
