@@ -18,7 +18,7 @@ import requests
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, RateLimited, RecordRejected
 from so24_pipelines.connectors.http import NotFound, RetryPolicy
-from so24_pipelines.connectors.lenewblack import LnbClient, parse_time
+from so24_pipelines.connectors.lnb import LnbClient, parse_time
 
 pytestmark = pytest.mark.contract
 

@@ -6,7 +6,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from so24_pipelines.connectors.errors import ConnectorError
-from so24_pipelines.connectors.lenewblack.paging import next_page
+from so24_pipelines.connectors.lnb.paging import next_page
 
 
 def _next(page: int, rows: int, headers: dict[str, str], size: int = 500) -> int | None:

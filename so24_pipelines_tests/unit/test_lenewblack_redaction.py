@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from so24_pipelines.connectors.lenewblack import redaction
+from so24_pipelines.connectors.lnb import redaction
 
 
 def test_redact_replaces_only_secret_values() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from so24_pipelines.connectors.lenewblack.times import format_filter_time, parse_time
+from so24_pipelines.connectors.lnb.times import format_filter_time, parse_time
 
 AT = datetime(2026, 5, 1, 8, 30, 15, tzinfo=UTC)
 

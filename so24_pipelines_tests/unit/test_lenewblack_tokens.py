@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from so24_pipelines.connectors.lenewblack.tokens import (
+from so24_pipelines.connectors.lnb.tokens import (
     DEFAULT_LIFETIME,
     TokenCache,
     lifetime_of,

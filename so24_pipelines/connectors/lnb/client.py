@@ -8,9 +8,9 @@ tokens.py, auth.py, paging.py, times.py, stock.py, orders.py, catalogue.py.
 
 from __future__ import annotations
 
-from so24_pipelines.connectors.lenewblack.catalogue import CatalogueCalls
-from so24_pipelines.connectors.lenewblack.orders import OrderCalls
-from so24_pipelines.connectors.lenewblack.stock import StockCalls
+from so24_pipelines.connectors.lnb.catalogue import CatalogueCalls
+from so24_pipelines.connectors.lnb.orders import OrderCalls
+from so24_pipelines.connectors.lnb.stock import StockCalls
 
 
 class LnbClient(StockCalls, OrderCalls, CatalogueCalls):

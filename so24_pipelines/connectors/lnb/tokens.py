@@ -31,8 +31,8 @@ from so24_pipelines.connectors.errors import (
     RecordRejected,
 )
 from so24_pipelines.connectors.http import NotFound, RestClient
-from so24_pipelines.connectors.lenewblack.auth import FormBody
-from so24_pipelines.connectors.lenewblack.times import parse_time
+from so24_pipelines.connectors.lnb.auth import FormBody
+from so24_pipelines.connectors.lnb.times import parse_time
 
 CLIENT_ID_ENV = "LNB_CLIENT_ID"
 CLIENT_SECRET_ENV = "LNB_CLIENT_SECRET"  # noqa: S105 - the name of an env var, not a secret

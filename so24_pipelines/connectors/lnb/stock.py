@@ -29,7 +29,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from so24_pipelines.connectors.errors import ConnectorError, RecordRejected
-from so24_pipelines.connectors.lenewblack.base import LnbBase
+from so24_pipelines.connectors.lnb.base import LnbBase
 
 StockKey = Literal["ean13", "sku"]
 PATHS: dict[str, str] = {"ean13": "ean", "sku": "sku"}

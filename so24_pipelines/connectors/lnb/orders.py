@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import quote
 
 from so24_pipelines.connectors.errors import ConnectorError
-from so24_pipelines.connectors.lenewblack.base import LnbBase
-from so24_pipelines.connectors.lenewblack.times import format_filter_time
+from so24_pipelines.connectors.lnb.base import LnbBase
+from so24_pipelines.connectors.lnb.times import format_filter_time
 
 ORDERS = "orders"
 WINDOWS = ("order_time", "confirmation_time", "update_time")

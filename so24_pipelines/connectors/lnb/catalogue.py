@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from so24_pipelines.connectors.lenewblack.base import LnbBase
+from so24_pipelines.connectors.lnb.base import LnbBase
 
 
 class CatalogueCalls(LnbBase):

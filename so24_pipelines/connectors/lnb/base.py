@@ -33,11 +33,11 @@ import requests
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError
 from so24_pipelines.connectors.http import RestClient, RetryPolicy
-from so24_pipelines.connectors.lenewblack import redaction
-from so24_pipelines.connectors.lenewblack.auth import AccessTokenParam
-from so24_pipelines.connectors.lenewblack.paging import next_page
-from so24_pipelines.connectors.lenewblack.times import TIME_FORMATS
-from so24_pipelines.connectors.lenewblack.tokens import (
+from so24_pipelines.connectors.lnb import redaction
+from so24_pipelines.connectors.lnb.auth import AccessTokenParam
+from so24_pipelines.connectors.lnb.paging import next_page
+from so24_pipelines.connectors.lnb.times import TIME_FORMATS
+from so24_pipelines.connectors.lnb.tokens import (
     CLIENT_ID_ENV,
     CLIENT_SECRET_ENV,
     REFRESH_MARGIN,
