@@ -37,6 +37,12 @@ def _factories() -> list[Callable[[SandboxOptions], SandboxSystem]]:
         factories.append(LnbSystem)
     except ModuleNotFoundError:
         pass
+    try:
+        from so24_sandbox.smartdok.system import SmartdokSystem
+
+        factories.append(SmartdokSystem)
+    except ModuleNotFoundError:
+        pass
     return factories
 
 
