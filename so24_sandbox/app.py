@@ -43,6 +43,12 @@ def _factories() -> list[Callable[[SandboxOptions], SandboxSystem]]:
         factories.append(SmartdokSystem)
     except ModuleNotFoundError:
         pass
+    try:
+        from so24_sandbox.netvisor.system import NetvisorSystem
+
+        factories.append(NetvisorSystem)
+    except ModuleNotFoundError:
+        pass
     return factories
 
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from so24_pipelines.connectors.errors import AuthError, ConnectorError, RateLimited, TransientError
+from so24_pipelines.connectors.xml import MalformedXml, parse_untrusted
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _QUARANTINE = re.compile(r"Quarantine ends at\s+([0-9T:\-\.\s/Z+]+)", re.IGNORECASE)
 NOT_AUTHENTICATED_MARKERS = ("not authenticated", "authenticate.asmx", "no session", "not logged in")
 
@@ -28,14 +28,13 @@ class SessionExpired(AuthError):
 
 
 def parse_xml(data: bytes, *, call: str) -> etree._Element:
-    """Parse bytes with entities, DTDs and network access forbidden."""
+    """Parse bytes with entities, DTDs and network access forbidden (connectors/xml.py)."""
     try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise TransientError(f"malformed SOAP envelope ({exc.msg})", call=call) from None
-    if root.getroottree().docinfo.doctype:
-        raise ConnectorError("refused an answer that carries a DTD", call=call)
-    return root
+        return parse_untrusted(data)
+    except MalformedXml as exc:
+        raise TransientError(f"malformed SOAP envelope ({exc})", call=call) from None
+    except ConnectorError as exc:
+        raise ConnectorError(str(exc), call=call) from None
 
 
 def _quarantine_seconds(message: str, now: datetime | None = None) -> float | None:
