@@ -107,16 +107,16 @@ def test_every_flow_of_flows_md_has_a_switch() -> None:
 
 
 def test_unbuilt_flows_default_off_but_keep_the_seed_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    lnb = {"lnb": {"enabled": True}}
-    s = Settings.model_validate(lnb)
-    assert not s.flows.L1.enabled and not s.flows.L1.built
+    smartdok = {"smartdok": {"enabled": True}}
+    s = Settings.model_validate(smartdok)
+    assert not s.flows.S4.enabled and not s.flows.S4.built
     assert s.flows.E4.enabled and s.flows.E4.built
-    assert FLOW_CATALOG["L1"].seed_on and not FLOW_CATALOG["O4"].seed_on
+    assert FLOW_CATALOG["S4"].seed_on and not FLOW_CATALOG["O4"].seed_on
     # Shipping a flow is one edit of BUILT_FLOWS: it then takes the seed's default and may be enabled.
-    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"L1"})
-    s = Settings.model_validate(lnb)
-    assert s.flows.L1.enabled and s.flows.L1.built
-    assert not Settings().flows.L1.enabled  # ... once its system is connected
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"S4"})
+    s = Settings.model_validate(smartdok)
+    assert s.flows.S4.enabled and s.flows.S4.built
+    assert not Settings().flows.S4.enabled  # ... once its system is connected
 
 
 def test_systems_are_not_connected_by_default_so_only_24so_flows_run() -> None:
@@ -384,12 +384,12 @@ def test_staging_path(tmp_path: Path) -> None:
         ("so24: {identities: [not-a-guid]}", "so24.identities: every identity must be a GUID"),
         ("rackbeat: {base_url: app.rackbeat.com}", "rackbeat.base_url: must be an http:// or https:// URL"),
         (
-            "flows: {L1: {enabled: true}}",
-            "flows.L1.enabled: L1 (Stock levels 24SO -> Le New Black) is not built yet",
+            "flows: {S4: {enabled: true}}",
+            "flows.S4.enabled: S4 (Smartdok readiness report) is not built yet",
         ),
         (
-            "lnb: {enabled: true}\nflows: {L1: {enabled: true}}",
-            "flows.L1.enabled: L1 (Stock levels 24SO -> Le New Black) is not built yet",
+            "smartdok: {enabled: true}\nflows: {S4: {enabled: true}}",
+            "flows.S4.enabled: S4 (Smartdok readiness report) is not built yet",
         ),
         (
             "flows: {R4: {enabled: true}}",

@@ -1,0 +1,88 @@
+"""L1 in Dagster (group "lnb"): 24SO stock levels to Le New Black, on a schedule and on demand.
+
+- Asset `l1_stock_to_lnb`, from the one flow template (defs/flow_asset.py): reads the paired 24SO
+  company's staged products, writes the available-to-sell figures that changed to LNB in bulk
+  (flows/lnb/stock.py) and reports counts, the plan preview, the products not exported and why,
+  and the LNB requests sent. `flows.L1.dry_run` (or `dry_run: true` in one run's config) previews.
+- Check `no_failed_records`: red while a figure LNB refused waits for a retry, with LNB's words.
+- Job `lnb_stock`: the manual trigger (seed 002: "trigger this import manually"): Launch it in the
+  UI, or materialize the asset. Schedule `lnb_stock_schedule` every flows.L1.cadence_minutes
+  (15), running by default when lnb and L1 are enabled; stopped otherwise, and a run of a
+  switched-off L1 does nothing and says so.
+
+It needs the "lnb" resource (defs/lnb/definitions.py) and "so24" and "staging" (the main
+Definitions); "so24" is only asked which company LNB is paired with: L1 never writes 24SO.
+"""
+
+import dagster as dg
+
+from so24_pipelines.defs.flow_asset import FlowAsset, every, flow_asset, flow_checks, flow_tags
+from so24_pipelines.defs.lnb.resources import LnbResource
+from so24_pipelines.defs.resources import So24Resource
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.lnb.stock import FLOWS, SPEC, StockOptions, sync_stock
+from so24_pipelines.flows.result import FlowRun
+from so24_pipelines.settings import Settings
+
+GROUP = "lnb"
+SYSTEM = "lnb"
+KINDS = frozenset({"rest", "duckdb"})
+ASSET = "l1_stock_to_lnb"
+JOB = "lnb_stock"
+SCHEDULE = "lnb_stock_schedule"
+
+
+def stock_options(settings: Settings) -> StockOptions:
+    l1 = settings.flows.L1
+    return StockOptions(key=l1.key, available=l1.available, open_order_statuses=tuple(l1.open_order_statuses))
+
+
+def stock_asset_spec(settings: Settings) -> FlowAsset:
+    options = stock_options(settings)
+    deducts = options.available == "stock_minus_open_orders"
+    return FlowAsset(
+        name=ASSET, flow="L1", system=SYSTEM, group=GROUP, kinds=KINDS,
+        description=(
+            "L1 - available-to-sell stock of the paired 24SO company's products as LNB inventory, keyed by "
+            f"{options.key} (flows.L1.key); only figures that changed are sent, in bulk. Available = "
+            + ("24SO Stock minus open 24SO order quantities" if deducts else "24SO Stock")
+            + " (flows.L1.available), whole units, at least 0. Products without the code are not exported."
+        ),
+        deps=("so24_products", "so24_orders", "so24_order_rows") if deducts else ("so24_products",),
+        owns=tuple(FLOWS.values()), specs=(SPEC,), resources=("lnb", "so24"),
+    )  # fmt: skip
+
+
+def build_lnb_stock_asset(settings: Settings) -> dg.AssetsDefinition:
+    spec = stock_asset_spec(settings)
+    options = stock_options(settings)
+    chosen = settings.lnb.so24_identity
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> list[FlowRun]:
+        so24: So24Resource = context.resources.so24
+        lnb: LnbResource = context.resources.lnb
+        identity = so24.paired_identity(run.db_path, SYSTEM, chosen)
+        with lnb.client() as client:
+            return sync_stock(run, client, identity, options)
+
+    l1 = settings.flows.L1
+    return flow_asset(spec, body, enabled=l1.enabled, dry_run=l1.dry_run)
+
+
+def build_lnb_stock_definitions(settings: Settings) -> dg.Definitions:
+    """The L1 asset, its check, the `lnb_stock` job and its schedule (resources come from elsewhere)."""
+    l1 = settings.flows.L1
+    job = dg.define_asset_job(
+        JOB, selection=dg.AssetSelection.assets(ASSET), tags=flow_tags("L1"),
+        description="L1 - send the 24SO stock figures that changed to Le New Black now (the manual trigger).",
+    )  # fmt: skip
+    schedule = every(
+        SCHEDULE, job, l1.cadence_minutes, running=settings.lnb.enabled and l1.enabled,
+        description=f"L1 - every {l1.cadence_minutes} minutes (flows.L1.cadence_minutes).",
+    )  # fmt: skip
+    return dg.Definitions(
+        assets=[build_lnb_stock_asset(settings)],
+        asset_checks=flow_checks([stock_asset_spec(settings)]),
+        jobs=[job],
+        schedules=[schedule],
+    )
