@@ -8,17 +8,13 @@ from typing import Any
 import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.lnb.resources import lnb_resource
-from so24_pipelines.defs.lnb.stock import ASSET, JOB, SCHEDULE, build_lnb_stock_definitions
+from so24_pipelines.defs.lnb.stock import ASSET, JOB, SCHEDULE
 from so24_pipelines.settings import Settings
 
 
 def merged(settings: Settings) -> dg.Definitions:
-    """As the lead's definitions.py will merge them: every resource the asset needs must resolve."""
-    defs = dg.Definitions.merge(
-        build_definitions(settings), build_lnb_stock_definitions(settings),
-        dg.Definitions(resources={"lnb": lnb_resource(settings)}),
-    )  # fmt: skip
+    """The project's definitions: every resource the asset needs must resolve."""
+    defs = build_definitions(settings)
     dg.Definitions.validate_loadable(defs)
     return defs
 
