@@ -31,6 +31,7 @@ from so24_pipelines.defs.rackbeat.entities import build_rackbeat_entities_defini
 from so24_pipelines.defs.rackbeat.events import build_rackbeat_events_definitions
 from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
 from so24_pipelines.defs.rackbeat.stock import build_rackbeat_stock_definitions
+from so24_pipelines.defs.smartdok.definitions import build_smartdok_definitions
 from so24_pipelines.defs.so24.definitions import build_so24_definitions
 from so24_pipelines.settings import Settings, load_settings
 
@@ -59,6 +60,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_rackbeat_events_definitions(settings),
         build_rackbeat_stock_definitions(settings),
         build_lnb_definitions(settings),
+        build_smartdok_definitions(settings),
         dg.Definitions(executor=EXECUTOR),
     )
 

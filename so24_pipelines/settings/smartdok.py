@@ -30,7 +30,7 @@ FLOWS: dict[str, FlowInfo] = {
     "S3": FlowInfo("Approved hours Smartdok -> 24SO", _BOTH, True),
     "S4": FlowInfo("Smartdok readiness report", _BOTH, True),
 }
-BUILT: frozenset[str] = frozenset()
+BUILT: frozenset[str] = frozenset({"S1", "S2"})
 
 
 class SmartdokSettings(ConnectedSystemSettings):

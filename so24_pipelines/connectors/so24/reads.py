@@ -178,3 +178,56 @@ def employees(client: So24Client, shape: RecordShape, *, changed_after: datetime
     if changed_after is not None:
         search["ChangedAfter"] = _naive_utc(changed_after)
     return _columns(client, "PersonService", "GetPersons", shape, personSearch=search)
+
+
+def hours(
+    client: So24Client,
+    *,
+    contact_id: int = 0,
+    project_id: int = 0,
+    start: datetime | None = None,
+    stop: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Registered hours (TimeService.GetHours) of a contact and/or project whose times lie in start..stop.
+
+    The TimeService WSDL the client loads (2018) has no ChangedAfter or HourIds on HourSearch and
+    makes ContactId and ProjectId mandatory, so 0 asks for any (reference §8: unverified against
+    24SO, the sandbox's reading). SalaryTypeId comes back only when asked, so it always is: a
+    reader comparing hours needs it. Small answers, read through zeep; times UTC, sent naive.
+    """
+    search: dict[str, Any] = {"ContactId": int(contact_id), "ProjectId": int(project_id), "IncludeSalaryType": True}
+    if start is not None:
+        search["StartTime"] = _naive_utc(start)
+    if stop is not None:
+        search["StopTime"] = _naive_utc(stop)
+    return [dict(hour) for hour in client.call("TimeService", "GetHours", hs=search) or []]
+
+
+def _first_value(entries: Any, preferred: Sequence[str]) -> str | None:
+    """The Value of the first entry of a PersonService typed list, `preferred` Types first."""
+    items = (entries or {}).get("EmailAddress") or (entries or {}).get("PhoneNumber") or []
+    values = [(item.get("Type"), (item.get("Value") or "").strip()) for item in items if isinstance(item, dict)]
+    for wanted in (*preferred, None):
+        for kind, value in values:
+            if value and (wanted is None or kind == wanted):
+                return value
+    return None
+
+
+def employee_contacts(client: So24Client) -> dict[int, dict[str, str | None]]:
+    """contact id -> {"email", "phone"} of every employee (PersonService.GetPersons, IsEmployee=True).
+
+    E7 stages the employees' names but not their e-mail addresses and phone numbers, which come as
+    typed lists (EmailAddress / PhoneNumber with a Type each); a reader that needs them (a user
+    created in another system needs an e-mail) takes the Primary e-mail and the Mobile number
+    first, else the first one there is. One call for every employee: the list is short.
+    """
+    found = client.call("PersonService", "GetPersons", personSearch={"IsEmployee": "True"}) or []
+    return {
+        int(person["Id"]): {
+            "email": _first_value(person.get("EmailAddresses"), ("Primary",)),
+            "phone": _first_value(person.get("PhoneNumbers"), ("Mobile", "Primary")),
+        }
+        for person in found
+        if isinstance(person, dict) and person.get("Id") is not None
+    }

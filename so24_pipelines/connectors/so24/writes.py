@@ -24,17 +24,19 @@ Quirks these calls absorb (reference/24so/API.md):
   that carries any of them is a read-modify-write (`save_company`): the company is read, the
   caller's fields are laid over each structure as read, and every entry goes back whole. The
   caller sends only the fields it owns; nothing else of the company is touched.
-- SaveHour (hours) answers the new hour id and refuses with a fault, not in the answer, so it
-  needs no mapping here; it belongs in this module once a flow writes hours.
+- SaveHour (hours) answers only the hour id and refuses with a fault, not in the answer; how
+  `save_hour` tells a refusal from a failure is in its docstring.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from so24_pipelines.connectors.errors import ConnectorError, So24Refused
+from so24_pipelines.connectors.errors import ConnectorError, So24Refused, TransientError, UnreachableError
+from so24_pipelines.connectors.so24 import reads
 from so24_pipelines.connectors.so24.client import So24Client
 
 SAVE_INVOICES = "InvoiceService.SaveInvoices"
@@ -181,3 +183,85 @@ def set_stock_quantity(client: So24Client, product_id: int, quantity: Decimal) -
         raise So24Refused(
             f"24SO refused stock {quantity} for product {int(product_id)} (does it still exist?)", call=SET_STOCK
         )
+
+
+SAVE_HOUR = "TimeService.SaveHour"
+# ASMX's wording for an exception thrown inside the operation: 24SO's own reason follows the arrow.
+_ASMX_FAULT = "Server was unable to process request. --->"
+# The Hour fields a read-back compares (a save that sent them must find them so).
+_HOUR_FIELDS = ("TypeOfWorkId", "ContactId", "ProjectId", "StartTime", "StopTime", "SalaryTypeId", "Description")
+
+
+def _hour_subject(hour: Mapping[str, Any]) -> str:
+    if hour.get("Id") is not None:
+        return f"hour {hour['Id']}"
+    return f"a new hour of contact {hour.get('ContactId')} from {hour.get('StartTime')}"
+
+
+def _as_read(value: Any) -> Any:
+    """A value as GetHours gives it back: times naive UTC (zeep reads 24SO's naive UTC times so)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _sent_values_held(found: Mapping[str, Any], hour: Mapping[str, Any]) -> bool:
+    return all(found.get(name) == _as_read(hour[name]) for name in _HOUR_FIELDS if hour.get(name) is not None)
+
+
+def _narrow(hour: Mapping[str, Any]) -> bool:
+    """Whether a read-back of `hour` asks GetHours for one contact or one time window, not for all hours."""
+    return hour.get("ContactId") is not None or (hour.get("StartTime") is not None and hour.get("StopTime") is not None)
+
+
+def find_saved_hour(client: So24Client, hour: Mapping[str, Any]) -> int | None:
+    """The id of the hour 24SO holds with the values `hour` sent (its Id, if it has one), or None.
+
+    GetHours for the hour's contact and project within its start..stop (the 2018 HourSearch has no
+    id filter): with an Id, that hour must hold every field sent; without one, the first hour
+    holding them all. Used after a save whose answer was lost or refused, and by a flow looking
+    for an hour it may have saved before a crash (it sends a Description only it writes).
+    """
+    candidates = reads.hours(
+        client, contact_id=int(hour.get("ContactId") or 0), project_id=int(hour.get("ProjectId") or 0),
+        start=hour.get("StartTime"), stop=hour.get("StopTime"),
+    )  # fmt: skip
+    wanted = hour.get("Id")
+    for found in candidates:
+        if (wanted is None or found.get("Id") == wanted) and _sent_values_held(found, hour):
+            return int(found["Id"])
+    return None
+
+
+def save_hour(client: So24Client, hour: Mapping[str, Any]) -> int:
+    """SaveHour for one Hour (add without Id, update with a known one); the hour's id.
+
+    SaveHour answers nothing but the id, so a refused hour (an unknown work type, contact or
+    project, an approved hour changed) is a soap:Server fault with 24SO's words after ASMX's
+    "Server was unable to process request. --->", worded exactly as a server failure is. The fault
+    alone cannot tell them apart, and neither can a lost answer tell whether the hour was saved,
+    so the call is never repeated blindly (an add sent twice is two hours: nothing in Hour lets
+    24SO see it is the same one) and the outcome is read back instead (`find_saved_hour`):
+    - the hour is there with the values sent: saved, its id is returned (the answer was lost);
+    - 24SO answered a fault and the hour is not there: So24Refused with 24SO's words, for this hour
+      only, so a flow goes on with the next;
+    - no answer and no hour (dropped connection, timeout): the TransientError as raised, the
+      outcome unknown until the next attempt looks again.
+    A repeated update (same Id, same values) changes nothing: safe to send again. So an update that
+    names neither its contact nor its times is not read back (GetHours would have to list every
+    hour of the company): on a fault it is refused, on a lost answer unknown, and sending it again
+    is harmless either way.
+    """
+    try:
+        return int(client.call("TimeService", "SaveHour", idempotent=False, Hour=dict(hour)))
+    except UnreachableError:
+        raise
+    except TransientError as exc:
+        found = find_saved_hour(client, hour) if _narrow(hour) else None
+        if found is not None:
+            return found
+        text = str(exc)
+        if _ASMX_FAULT not in text:
+            raise
+        reason = text.split(_ASMX_FAULT, 1)[1].strip()
+        raise So24Refused(f"24SO refused {_hour_subject(hour)}: {reason}", call=SAVE_HOUR, reason=reason) from None

@@ -5,6 +5,14 @@ mandatory, so 0 (or int.MinValue) means "any"; Active none/unknown on GetWorkTyp
 work types, and a project without its own work types gets them all; SalaryTypeId comes back only
 with IncludeSalaryType; SaveHour answers the hour id, so a refused hour is a fault. TotalHours is
 capped at 255 by 24SO.
+
+SaveHour, as the reference describes it: an hour without Id is added, one with a known Id is
+updated (a field left out keeps its value), an unknown Id is refused. Saving an hour again with its
+Id and the same values changes nothing, so a repeated update is harmless; a repeated add is a
+second hour (nothing in the Hour type could tell 24SO it is the same one). An hour that is approved
+(Approved True) or locked (Locked True) takes no change of its contents, only of its status (24SO's
+UI locks attested hours for payroll; the reference does not spell it out, so this is the sandbox's
+assumption): a save that would change it is refused, one that repeats its values is not.
 """
 
 from __future__ import annotations
@@ -71,6 +79,19 @@ def get_hours(call: Call, args: dict) -> Answer:
     return Answer(out, Select(fields))
 
 
+STATUS_FIELDS = frozenset({"Id", "Locked", "Approved", "ApprovedBy", "NeedApproval"})
+
+
+def _check_changeable(current: dict, item: dict) -> None:
+    """An approved or locked hour keeps its contents: only a save repeating them, or changing its status, passes."""
+    state = "locked" if current.get("Locked") == "True" else "approved" if current.get("Approved") == "True" else None
+    if state is None:
+        return
+    changed = sorted(k for k, v in item.items() if k not in STATUS_FIELDS and current.get(k) != v)
+    if changed:
+        raise ItemError(f"Hour {current['Id']} is {state} and cannot be changed ({', '.join(changed)}).")
+
+
 def save_hour_record(ds: DataSet, item: dict, now: datetime) -> dict:
     """Add (no Id) or update (known Id) one hour; ItemError names the field."""
     current = None
@@ -78,6 +99,8 @@ def save_hour_record(ds: DataSet, item: dict, now: datetime) -> dict:
         current = ds.hours.get(item["Id"])
         if current is None:
             raise ItemError(f"Hour with Id {item['Id']} does not exist.")
+    if current is not None:
+        _check_changeable(current, item)
     record = merged(current or {"Locked": "False", "Approved": "none"}, item, ("Id",))
     contact = record.get("ContactId")
     if contact not in ds.employees():

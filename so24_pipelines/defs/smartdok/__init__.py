@@ -1,0 +1,1 @@
+"""Smartdok's room in Dagster (group "smartdok"): S1 employees and S2 projects, 24SO -> Smartdok."""
