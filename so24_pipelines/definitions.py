@@ -26,6 +26,7 @@ from __future__ import annotations
 import dagster as dg
 
 from so24_pipelines.defs.lnb.definitions import build_lnb_definitions
+from so24_pipelines.defs.netvisor.definitions import build_netvisor_definitions
 from so24_pipelines.defs.ongoing.assets import build_ongoing_definitions
 from so24_pipelines.defs.rackbeat.entities import build_rackbeat_entities_definitions
 from so24_pipelines.defs.rackbeat.events import build_rackbeat_events_definitions
@@ -61,6 +62,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_rackbeat_stock_definitions(settings),
         build_lnb_definitions(settings),
         build_smartdok_definitions(settings),
+        build_netvisor_definitions(settings),
         dg.Definitions(executor=EXECUTOR),
     )
 

@@ -35,7 +35,7 @@ FLOWS: dict[str, FlowInfo] = {
     "N2": FlowInfo("Matching Netvisor <-> Rackbeat registers", _BOTH, True),
     "N3": FlowInfo("Going live Rackbeat -> Netvisor", _BOTH, True),
 }
-BUILT: frozenset[str] = frozenset()
+BUILT: frozenset[str] = frozenset({"N1", "N2"})
 
 NetvisorRegister = Literal["customers", "suppliers", "products"]
 
@@ -111,7 +111,13 @@ class N1Settings(FlowSettings):
     registers: Annotated[list[NetvisorRegister], AfterValidator(_unique)] = Field(
         default_factory=lambda: ["customers", "suppliers", "products"],
         min_length=1,
-        description="Registers in the initial sync: all, or a subset.",
+        description="Registers in the initial sync (and in N2's matching): all, or a subset.",
+    )
+    rackbeat_product_group: int | None = Field(
+        None,
+        ge=1,
+        description="The Rackbeat product group that products N1 creates in Rackbeat join (Rackbeat requires "
+        "one; Netvisor's product groups are names, Rackbeat's are numbers). Empty: the lowest-numbered group.",
     )
 
 

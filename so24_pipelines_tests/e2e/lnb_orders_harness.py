@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.lnb.orders import ASSET, JOB, build_lnb_orders_definitions
+from so24_pipelines.defs.lnb.orders import ASSET, JOB
 from so24_pipelines.defs.lnb.resources import LnbResource
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
@@ -53,8 +53,6 @@ class Hub:
         self.settings = l2_settings(flows)
         self.resources: dict[str, Any] = {**resources(sandbox, self.db), "lnb": lnb_resource(sandbox)}
         main = build_definitions(self.settings)
-        if not any(dg.AssetKey(ASSET) in a.keys for a in main.assets or []):  # until the lead wires LNB in
-            main = dg.Definitions.merge(main, build_lnb_orders_definitions(self.settings))
         self.defs = dg.Definitions(
             assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
             sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},

@@ -21,7 +21,7 @@ import pytest
 
 from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.lnb.resources import LnbResource
-from so24_pipelines.defs.lnb.stock import ASSET, JOB, build_lnb_stock_definitions
+from so24_pipelines.defs.lnb.stock import ASSET, JOB
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
@@ -51,9 +51,7 @@ class Hub:
             "lnb": LnbResource(base_url=creds["baseUrl"], client_id=creds["clientId"], client_secret=creds["clientSecret"],
                                **options),
         }  # fmt: skip
-        main = dg.Definitions.merge(
-            build_definitions(self.settings), build_lnb_stock_definitions(self.settings)
-        )
+        main = build_definitions(self.settings)
         self.defs = dg.Definitions(
             assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
             sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},

@@ -17,9 +17,9 @@ import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
 from so24_pipelines.settings import Settings
+from so24_pipelines_tests.unit.connected import ALL_CONNECTED
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "asset_graph.json"
-ALL_CONNECTED = {"rackbeat": {"enabled": True}, "ongoing": {"enabled": True}}
 
 
 def _asset_entries(defs: dg.Definitions) -> dict[str, Any]:

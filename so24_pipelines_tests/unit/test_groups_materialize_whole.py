@@ -17,11 +17,12 @@ import pytest
 
 from so24_pipelines.definitions import build_definitions
 from so24_pipelines.settings import Settings
+from so24_pipelines_tests.unit.connected import ALL_CONNECTED
 
 # Dagster's own automation tester selects with a beta parameter; that warning is not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
 
-ALL_CONNECTED = {"rackbeat": {"enabled": True}, "ongoing": {"enabled": True}}
+
 INITIAL_SYNC_JOB = "so24_initial_sync"
 INITIAL_SYNC_SENSOR = "so24_initial_sync_backfill"
 

@@ -8,8 +8,7 @@ import pytest
 from so24_pipelines.definitions import EXECUTOR, build_definitions
 from so24_pipelines.defs.flow_asset import CHECK, FlowAsset, FlowConfig, flow_asset
 from so24_pipelines.settings import Settings
-
-ALL_CONNECTED = {"rackbeat": {"enabled": True}, "ongoing": {"enabled": True}}
+from so24_pipelines_tests.unit.connected import ALL_CONNECTED
 
 
 @pytest.fixture(scope="module")

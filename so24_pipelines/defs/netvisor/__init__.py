@@ -1,0 +1,1 @@
+"""Netvisor ⇄ Rackbeat in Dagster (group "netvisor"): N2 matching and N1 initial sync."""

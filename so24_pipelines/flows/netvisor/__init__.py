@@ -1,0 +1,6 @@
+"""Netvisor ⇄ Rackbeat (seed 003): N2 matching and N1 initial sync of registers.
+
+Netvisor is paired with a Rackbeat account, not with 24SO: every table here carries the Netvisor
+company's business ID (Organisation ID) as its `identity`, and both sides' registers are staged
+under it. See docs/flows/netvisor.md.
+"""
