@@ -33,8 +33,18 @@ SANDBOX_CREDENTIAL_ENV = {
     "ONGOING_PASSWORD": ("ongoing", "password"),
     "ONGOING_GOODS_OWNER_ID": ("ongoing", "goodsOwnerId"),
     "RACKBEAT_API_TOKEN": ("rackbeat", "token"),
+    "LNB_CLIENT_ID": ("lnb", "clientId"),
+    "LNB_CLIENT_SECRET": ("lnb", "clientSecret"),
+    "SMARTDOK_API_TOKEN": ("smartdok", "apiToken"),
+    "NETVISOR_CUSTOMER_ID": ("netvisor", "customerId"),
+    "NETVISOR_CUSTOMER_KEY": ("netvisor", "customerKey"),
+    "NETVISOR_PARTNER_ID": ("netvisor", "partnerId"),
+    "NETVISOR_PARTNER_KEY": ("netvisor", "partnerKey"),
+    "NETVISOR_ORGANISATION_ID": ("netvisor", "organisationId"),
 }
 RECEIVER_PORT = 8025
+# The sandbox's size in `so24 sandbox` and `so24 demo`: the figures the README quotes are at it.
+DEMO_SCALE = 200
 DEMO_SYSTEMS = ("rackbeat", "ongoing")  # the systems the sandbox emulates today
 # What a running `so24 demo` leaves in its DAGSTER_HOME for `so24 check` (make check): its pid,
 # settings file and sandbox URL. No credential values: check asks the sandbox for the same public
@@ -53,15 +63,21 @@ def sandbox_env(sandbox_url: str, env: dict[str, str]) -> None:
         env[var] = str(answers[system][key])
 
 
-def register_demo_webhooks(home: Path, sandbox_url: str, env: dict[str, str]) -> None:
-    """Register the hub's receiver with the Rackbeat sandbox; keep only token digests (inbox)."""
+def register_demo_webhooks(
+    home: Path, sandbox_url: str, env: dict[str, str], receiver_url: str | None = None
+) -> None:
+    """Register the hub's receiver with the Rackbeat sandbox; keep only token digests (inbox).
+
+    `receiver_url` defaults to the demo's receiver (port RECEIVER_PORT); the docs tests pass their
+    own, so they run this very registration against a receiver on a free port.
+    """
     from so24_pipelines.connectors.rackbeat.client import RackbeatClient
     from so24_pipelines.flows.rackbeat.entities_webhooks import register_created_webhooks
     from so24_pipelines.flows.rackbeat.orders_webhooks import register_order_webhooks
     from so24_pipelines.webhooks.inbox import INBOX_FILE_NAME, Inbox
 
     inbox = Inbox(home / INBOX_FILE_NAME)
-    receiver = f"http://127.0.0.1:{RECEIVER_PORT}/webhooks/rackbeat"
+    receiver = receiver_url or f"http://127.0.0.1:{RECEIVER_PORT}/webhooks/rackbeat"
     with RackbeatClient(f"{sandbox_url}/rackbeat", env["RACKBEAT_API_TOKEN"]) as client:
         tokens = {**register_order_webhooks(client, receiver), **register_created_webhooks(client, receiver)}
     for event, token in tokens.items():
@@ -187,8 +203,9 @@ def demo_settings(home: Path, sandbox_url: str) -> Path:
         path.write_text(
             "# Written by `so24 demo`: the bundled sandbox's URLs, with Rackbeat and Ongoing connected,\n"
             "# each paired with one of the sandbox's two 24SO companies (<system>.so24_identity): company 1\n"
-            "# with Rackbeat, company 2 with Ongoing. 24SO stock has one master: R8 (Rackbeat) is on, so\n"
-            "# O5 (Ongoing) is off; to see O5, set flows: {O5: {enabled: true}, R8: {enabled: false}}.\n"
+            "# with Rackbeat, company 2 with Ongoing. Each company's stock has one master: R8 (Rackbeat,\n"
+            "# company 1) is on, O5 (Ongoing) off; to make Ongoing company 2's master as well, set\n"
+            "# flows: {O5: {enabled: true}, R8: {enabled: true}} (both, or O5 turns R8's default off).\n"
             "# Edit freely; see so24.example.yaml.\n"
             + yaml.safe_dump(data)
         )
@@ -270,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("sandbox", help="serve the emulators of every system on one port")
     p.add_argument("--port", type=int, default=8024)
-    p.add_argument("--scale", type=int, default=200)
+    p.add_argument("--scale", type=int, default=DEMO_SCALE)
     p.add_argument("--seed", type=int, default=24)
     p.set_defaults(fn=cmd_sandbox)
 
@@ -294,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="sandbox + dagster dev with a persistent DAGSTER_HOME")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--sandbox-port", type=int, default=8024)
-    p.add_argument("--scale", type=int, default=200)
+    p.add_argument("--scale", type=int, default=DEMO_SCALE)
     p.set_defaults(fn=cmd_demo)
 
     p = sub.add_parser("bench", help="run the scale benchmarks")

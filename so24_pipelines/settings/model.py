@@ -35,7 +35,7 @@ from pydantic import (
 
 from so24_pipelines.settings import messages
 from so24_pipelines.settings.base import FlowSettings, ScheduledFlowSettings, SystemSettings, _Model
-from so24_pipelines.settings.cross import X7Settings
+from so24_pipelines.settings.cross import X7Settings, stock_master_problems
 from so24_pipelines.settings.lnb import L1Settings, L2Settings, LnbSettings
 from so24_pipelines.settings.netvisor import N1Settings, N3Settings, NetvisorSettings
 from so24_pipelines.settings.ongoing import O2Settings, O3Settings, O5Settings, O6Settings, OngoingSettings
@@ -184,13 +184,8 @@ class FlowsSettings(_Model):
                 "setting the status orders are picked up at would show nothing in 24SO"
             )
             problems.append(("O3.import_status", reason))
-        first, second = STOCK_MASTER_FLOWS
-        if getattr(self, first).enabled and getattr(self, second).enabled:
-            reason = (
-                f"24SO stock would be set by both Rackbeat ({first}) and Ongoing ({second}): switch one off "
-                f"(flows.{first}.enabled or flows.{second}.enabled)"
-            )
-            problems += [(f"{first}.enabled", reason), (f"{second}.enabled", reason)]
+        # R8 and O5 on together is decided by Settings: whether they write the same company is in
+        # the system sections (cross.stock_master_problems).
         if problems:
             _fail(problems)
         return self
@@ -283,6 +278,9 @@ class Settings(_Model):
         finally:
             _CONNECTED.reset(token)
         settings._check_pairings()
+        problems = stock_master_problems(settings)
+        if problems:
+            _fail(problems)
         return settings
 
     def _check_pairings(self) -> None:

@@ -9,9 +9,10 @@ Switching on a flow that has no code yet, or whose system is not connected, is r
 would silently do nothing. A flow is declared finished in its system module's BUILT, and nowhere
 else; BUILT_FLOWS here is their union (tests patch it here, where every reader looks it up).
 
-24SO stock has one master. R8 (Rackbeat) and O5 (Ongoing) both set it, so both on is refused; with
-both systems connected R8 defaults on and O5 off, and switching O5 on explicitly turns R8's default
-off (STOCK_MASTER_FLOWS).
+A 24SO company's stock has one master. R8 (Rackbeat) and O5 (Ongoing) both set it, so both on is
+refused when the two systems are paired with the same company (cross.stock_master_problems; with
+two companies each may have its own); with both systems connected R8 defaults on and O5 off, and
+switching O5 on explicitly turns R8's default off (STOCK_MASTER_FLOWS).
 """
 
 from __future__ import annotations
