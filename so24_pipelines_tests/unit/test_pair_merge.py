@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from so24_pipelines.flows.rackbeat import entities_pairs as pairs
 from so24_pipelines.flows.rackbeat.entities_flow import partial
+from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync import MappedRecord
+from so24_pipelines.sync.schema import ensure_sync_schema
 
 T0, T1, T2, T3 = (datetime(2026, 11, 30, 10, m) for m in (0, 1, 2, 3))
 # the Rackbeat side's paths, named by the Rackbeat column each is read from
@@ -97,3 +100,21 @@ def test_a_partial_payload_keeps_its_fields_and_the_keys() -> None:
     assert half.payload == {"Name": "Havdesign Nord", "ExternalId": "7", "_changed": "x"}
     half = partial(record, frozenset({"contact_phone"}), RB_ATTRIBUTES)
     assert half.payload == {"ExternalId": "7", "_changed": "x", "PhoneNumbers": {"Work": {"Value": "+47 1"}}}
+
+
+def test_the_hubs_own_touch_of_a_rackbeat_record_is_not_a_users_edit(tmp_path: Path) -> None:
+    """R3's opening stock moves a product's updated_at: a pair still waiting for its echo waits for that time."""
+    db = tmp_path / "s.duckdb"
+    with transaction(db) as con:
+        ensure_sync_schema(con)
+    waiting = pairs.after_write("so24", so24_side(T0, name="A"), T1, "P-1")
+    seen = agreed()
+    pairs.write_states(db, "products", {"1": waiting, "2": seen})
+    pairs.note_own_touches(db, "products", {"1": T2, "2": T2, "3": T2})
+    states = pairs.read_states(db, "products")
+    assert states["1"].rb == pairs.Baseline(None, T2)
+    assert states["2"] == seen, "a baseline with content is not moved: the touch changed nothing it compares"
+    assert "3" not in states
+    # the product seen at the touch's time is the hub's own echo: nothing to send
+    rb_now = rb_side(T2, "A", "+47 1")
+    assert pairs.decide(so24_side(T0, name="A"), rb_now, states["1"], "P-1")[0] == {}

@@ -260,6 +260,22 @@ def read_states(db_path: str | Path, entity: str) -> dict[str, PairState]:
     return {key[len(prefix) :]: PairState.from_json(value) for key, value in rows.items()}
 
 
+def note_own_touches(db_path: str | Path, entity: str, stamps: dict[str, datetime | None]) -> None:
+    """The hub touched these Rackbeat records outside R1/R2 (R3's opening stock moves a product's
+    `updated_at`) without changing what the pair compares: a pair still waiting for the echo of
+    the hub's write (hash unknown) waits for this newer time instead, so the touch is not taken
+    for a user's edit (which would send the whole Rackbeat record back to 24SO)."""
+    states = read_states(db_path, entity)
+    moved = {}
+    for so24_id, stamp in stamps.items():
+        state = states.get(so24_id)
+        if state is None or stamp is None or state.rb.hash is not None:
+            continue
+        if state.rb.stamp is None or stamp > state.rb.stamp:
+            moved[so24_id] = replace(state, rb=Baseline(None, stamp))
+    write_states(db_path, entity, moved)
+
+
 def write_states(db_path: str | Path, entity: str, states: dict[str, PairState]) -> None:
     if not states:
         return

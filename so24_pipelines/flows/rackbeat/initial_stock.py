@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from so24_pipelines.connectors.errors import RecordRejected
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.rackbeat import entities_pairs as pairs
 from so24_pipelines.flows.rackbeat.event_staging import stage_records
 from so24_pipelines.flows.rackbeat.stock_facts import HUB_PRODUCTS, add_facts, decimal_or_none
 from so24_pipelines.flows.rackbeat.tables import EVENT_PRODUCTS
@@ -65,6 +66,8 @@ class OpeningStockTarget:
 
     def __init__(self, client: RackbeatClient) -> None:
         self.client = client
+        # 24SO product id -> the product's updated_at after the hub's adjustment (pair echoes)
+        self.touched: dict[str, datetime | None] = {}
 
     def create(self, record: MappedRecord) -> str:
         number = str(record.payload["number"])
@@ -81,6 +84,8 @@ class OpeningStockTarget:
         self.client.adjust_stock(
             number, float(quantity), reason=REASON, description=f"{MARK} {record.source_key}"
         )  # fmt: skip
+        after = self.client.get_product(number) or {}
+        self.touched[record.source_key] = pairs.parse_stamp(after.get("updated_at"))
         return number
 
     def update(self, target_key: str, record: MappedRecord) -> None:
@@ -204,9 +209,11 @@ def open_stock(run: RunContext, client: RackbeatClient, identity: str) -> FlowRu
     keys = [str(made[n]) for n in sorted(found)]
     mapped = map_records(run.db_path, load_spec(SPEC), identity, {}, keys=keys) if keys else []
     facts = {str(r["so24_product_id"]): r for _, r in records}
-    mapped = _own_lost_answers(OpeningStockTarget(client), mapped, failed, facts)
+    target = OpeningStockTarget(client)
+    mapped = _own_lost_answers(target, mapped, failed, facts)
     due = run.retire_failures(FLOW, [*gone, *mapped], GONE)
-    result = run.load(FLOW, due, OpeningStockTarget(client), source_system="so24", reads=[read])
+    result = run.load(FLOW, due, target, source_system="so24", reads=[read])
     if not run.dry_run:
+        pairs.note_own_touches(run.db_path, "products", target.touched)
         _keep_mark(run.db_path, mark)
     return result
