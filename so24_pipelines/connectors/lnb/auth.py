@@ -16,34 +16,20 @@ the shared client only sends JSON, so the JSON body it prepared is re-encoded he
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 import requests
 
+from so24_pipelines.connectors.session_tokens import SentToken
+
 TOKEN_PARAM = "access_token"  # noqa: S105 - a parameter name
 
 
-class AccessTokenParam(requests.auth.AuthBase):
+class AccessTokenParam(SentToken):
     """Adds `access_token=<current token>` to each prepared request; remembers, per thread, what it sent."""
 
-    def __init__(self, token: Callable[[], str]) -> None:
-        self._token = token
-        self._sent = threading.local()
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        value = self._token()
-        self._sent.value = value
+    def _attach(self, request: requests.PreparedRequest, value: str) -> None:
         request.prepare_url(request.url, {TOKEN_PARAM: value})
-        return request
-
-    def last_sent(self) -> str | None:
-        """The token this thread's latest request carried (to drop exactly that one after a 401)."""
-        return getattr(self._sent, "value", None)
-
-    def __repr__(self) -> str:
-        return "AccessTokenParam(<hidden>)"
 
 
 class FormBody(requests.auth.AuthBase):

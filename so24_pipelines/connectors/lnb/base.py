@@ -32,7 +32,7 @@ from typing import Any, Self
 import requests
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError
-from so24_pipelines.connectors.http import RestClient, RetryPolicy
+from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.lnb import redaction
 from so24_pipelines.connectors.lnb.auth import AccessTokenParam
 from so24_pipelines.connectors.lnb.paging import next_page
@@ -44,7 +44,7 @@ from so24_pipelines.connectors.lnb.tokens import (
     TokenCache,
     TokenEndpoint,
 )
-from so24_pipelines.connectors.ratelimit import TokenBucket
+from so24_pipelines.connectors.session_tokens import TokenClient, error_detail, shared_transport
 
 DEFAULT_BASE_URL = "https://www.lenewblack.com/apis/wholesale/v2"
 BASE_URL_ENV = "LNB_BASE_URL"
@@ -60,7 +60,7 @@ class Answer:
     headers: Mapping[str, str]
 
 
-class LnbBase(RestClient):
+class LnbBase(TokenClient):
     """Shared plumbing; use `LnbClient`, which adds the resource calls."""
 
     def __init__(
@@ -97,18 +97,17 @@ class LnbBase(RestClient):
         if requests_per_minute < 1:
             raise ConfigError("lnb.requests_per_minute must be at least 1")
         redaction.install()
-        session = session or requests.Session()
-        bucket = TokenBucket(requests_per_minute / 60.0, burst, sleep=sleep)
-        self._endpoint = TokenEndpoint(
-            base_url, client_id.strip(), client_secret.strip(), auth_path=auth_path,
-            timeout=timeout, retry=retry, rate_limiter=bucket, session=session, sleep=sleep,
+        transport = shared_transport(
+            requests_per_minute=requests_per_minute, burst=burst, timeout=timeout, retry=retry, session=session,
+            sleep=sleep,
         )  # fmt: skip
+        self._endpoint = TokenEndpoint(
+            base_url, client_id.strip(), client_secret.strip(), auth_path=auth_path, **transport
+        )
         self.tokens = TokenCache(self._endpoint.fetch, margin=refresh_margin, clock=token_clock, now=wall_clock)
         self._token_param = AccessTokenParam(self.tokens.current)
-        super().__init__(
-            base_url, name="lnb", setting="lnb.base_url", auth=self._token_param, timeout=timeout,
-            retry=retry, rate_limiter=bucket, session=session, sleep=sleep,
-        )  # fmt: skip
+        auth = self._use_tokens(self._endpoint, self.tokens, self._token_param)
+        super().__init__(base_url, name="lnb", setting="lnb.base_url", auth=auth, **transport)
         self.filter_time_format = filter_time_format
         self.page_size = page_size
         self.stock_batch_size = stock_batch_size
@@ -130,41 +129,23 @@ class LnbBase(RestClient):
         url = base_url or env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         return cls(url, env[CLIENT_ID_ENV], env[CLIENT_SECRET_ENV], **kwargs)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._endpoint.close()
-        super().close()
-
-    # ---- token and the one retry after a 401 ------------------------------------------------
-
-    def authenticate(self) -> None:
-        """Fetch a token now if none is live: a bad credential fails here, naming the env vars."""
-        self.tokens.current()
+    # ---- answers with headers, and the one retry after a 401 (session_tokens.TokenClient) ----
 
     def decode_body(self, content: bytes, response: requests.Response) -> Any:
         return Answer(super().decode_body(content, response), response.headers)
 
     def exchange(self, method: str, path: str, **kwargs: Any) -> Answer | None:
         """One call with its answer's headers; None only for a 404 with `not_found_ok`."""
-        self.tokens.current()  # a credential problem surfaces as itself, not as a failed call
-        try:
-            answer = super().request(method, path, **kwargs)
-        except AuthError as first:
-            if first.call == self._endpoint.call:  # the credentials themselves, refused on renewal
-                raise
-            self.tokens.invalidate(self._token_param.last_sent())
-            try:
-                answer = super().request(method, path, **kwargs)
-            except AuthError as second:
-                if second.call == self._endpoint.call:
-                    raise
-                raise AuthError(
-                    f"{str(first).removeprefix(f'{first.call}: ')}, again with a fresh access token; "
-                    f"the client ({CLIENT_ID_ENV}) may not be allowed this call",
-                    call=first.call,
-                ) from None
+        answer = self._with_fresh_token(
+            lambda: super(LnbBase, self).request(method, path, **kwargs),
+            again=lambda first: AuthError(
+                f"{error_detail(first)}, again with a fresh access token; "
+                f"the client ({CLIENT_ID_ENV}) may not be allowed this call",
+                call=first.call,
+            ),
+            # the credentials themselves, refused on renewal
+            passes=lambda exc: exc.call == self._endpoint.call,
+        )
         if answer is not None and not isinstance(answer, Answer):
             raise ConnectorError("unexpected answer type", call=self.call_name(method, path))
         return answer

@@ -10,17 +10,15 @@ before expiry; a token is reused for at least a second whatever the answer said,
 disagrees with LNB's cannot turn every call into a token request. A token LNB refuses anyway is
 dropped (`invalidate`) and the caller asks again: that is the only recovery a skewed clock needs.
 
-Fetching holds the cache's lock, so threads that find the token stale wait for one request
-instead of each fetching their own. The token call is safe to repeat (another token is harmless),
+The cache itself (one lock, one fetch for waiting threads, `invalidate`) is
+connectors/session_tokens.py's, shared with Smartdok; this module holds what is LNB's. The token call is safe to repeat (another token is harmless),
 so it is retried like a GET after 5xx and dropped answers.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,20 +31,13 @@ from so24_pipelines.connectors.errors import (
 from so24_pipelines.connectors.http import NotFound, RestClient
 from so24_pipelines.connectors.lnb.auth import FormBody
 from so24_pipelines.connectors.lnb.times import parse_time
+from so24_pipelines.connectors.session_tokens import MIN_REUSE_SECONDS, REFRESH_MARGIN, TokenSource
+from so24_pipelines.connectors.session_tokens import error_detail as _detail
 
 CLIENT_ID_ENV = "LNB_CLIENT_ID"
 CLIENT_SECRET_ENV = "LNB_CLIENT_SECRET"  # noqa: S105 - the name of an env var, not a secret
 AUTH_PATHS = ("auth/token", "oauth/token")
 DEFAULT_LIFETIME = 3600.0
-REFRESH_MARGIN = 60.0
-MIN_REUSE_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    value: str = field(repr=False)
-    refresh_at: float  # on the cache's clock
-    lifetime: float
 
 
 def lifetime_of(answer: dict[str, Any], now: datetime) -> float:
@@ -116,14 +107,11 @@ class TokenEndpoint(RestClient):
         return answer
 
 
-def _detail(exc: Exception) -> str:
-    call = getattr(exc, "call", None)
-    text = str(exc)
-    return text.removeprefix(f"{call}: ") if call else text
+class TokenCache(TokenSource):
+    """One live token for a client's threads. `clock` is monotonic seconds, `now` wall-clock UTC.
 
-
-class TokenCache:
-    """One live token for a client's threads. `clock` is monotonic seconds, `now` wall-clock UTC."""
+    The caching is session_tokens.py's; what is LNB's is reading the lifetime from the answer.
+    """
 
     def __init__(
         self,
@@ -133,38 +121,13 @@ class TokenCache:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__(margin=margin, clock=clock)
         self._fetch = fetch
-        self._margin = margin
-        self._clock = clock
         self._now = now
-        self._lock = threading.Lock()
-        self._token: AccessToken | None = None
-        self.fetched = 0
 
-    def __repr__(self) -> str:
-        return f"TokenCache(fetched={self.fetched})"
+    def _buy(self) -> tuple[str, float]:
+        answer = self._fetch()
+        return answer["access_token"], lifetime_of(answer, self._now())
 
-    @property
-    def lifetime(self) -> float | None:
-        """Seconds the cached token was said to live when fetched (None before the first fetch)."""
-        token = self._token
-        return None if token is None else token.lifetime
-
-    def current(self) -> str:
-        """A token to send now, fetching one when there is none or it is due for renewal."""
-        with self._lock:
-            token = self._token
-            if token is None or self._clock() >= token.refresh_at:
-                answer = self._fetch()
-                lifetime = lifetime_of(answer, self._now())
-                token = AccessToken(answer["access_token"], self._clock() + reuse_for(lifetime, self._margin), lifetime)
-                self._token = token
-                self.fetched += 1
-            return token.value
-
-    def invalidate(self, value: str | None) -> None:
-        """Forget `value` if it is still the cached token (LNB refused it); a newer one is kept."""
-        with self._lock:
-            if self._token is not None and value is not None and self._token.value == value:
-                self._token = None
-
+    def _reuse_for(self, lifetime: float) -> float:
+        return reuse_for(lifetime, self._margin)

@@ -8,25 +8,13 @@ one another thread bought meanwhile. Nothing here prints a token in repr().
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import requests
 
+from so24_pipelines.connectors.session_tokens import SentToken
 
-class BearerSession(requests.auth.AuthBase):
-    def __init__(self, token: Callable[[], str]) -> None:
-        self._token = token
-        self._sent = threading.local()
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        value = self._token()
-        self._sent.value = value
+class BearerSession(SentToken):
+    """`Authorization: Bearer <token>`; the per-thread memory and hidden repr are SentToken's."""
+
+    def _attach(self, request: requests.PreparedRequest, value: str) -> None:
         request.headers["Authorization"] = f"Bearer {value}"
-        return request
-
-    def last_sent(self) -> str | None:
-        return getattr(self._sent, "value", None)
-
-    def __repr__(self) -> str:
-        return "BearerSession(<hidden>)"

@@ -29,8 +29,8 @@ from typing import Any, Self
 import requests
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError, RecordRejected
-from so24_pipelines.connectors.http import RestClient, RetryPolicy
-from so24_pipelines.connectors.ratelimit import TokenBucket
+from so24_pipelines.connectors.http import RetryPolicy
+from so24_pipelines.connectors.session_tokens import TokenClient, error_detail, shared_transport
 from so24_pipelines.connectors.smartdok import refusals
 from so24_pipelines.connectors.smartdok.auth import BearerSession
 from so24_pipelines.connectors.smartdok.times import DEFAULT_TIMEZONE, zone
@@ -50,7 +50,7 @@ MAX_PAGE_SIZE = 100  # `count` of GET /WorkHours/v2 is 1..100
 DEFAULT_MARK_BATCH_SIZE = 500
 
 
-class SmartdokBase(RestClient):
+class SmartdokBase(TokenClient):
     """Shared plumbing; use `SmartdokClient`, which adds the resource calls."""
 
     def __init__(
@@ -86,21 +86,18 @@ class SmartdokBase(RestClient):
         if mark_batch_size < 1:
             raise ConfigError("smartdok.mark_batch_size must be at least 1")
         self.tz = zone(timezone)
-        session = session or requests.Session()
-        bucket = TokenBucket(requests_per_minute / 60.0, burst, sleep=sleep)
-        self._endpoint = SessionEndpoint(
-            base_url, api_token.strip(), timeout=timeout, retry=retry, rate_limiter=bucket, session=session,
+        transport = shared_transport(
+            requests_per_minute=requests_per_minute, burst=burst, timeout=timeout, retry=retry, session=session,
             sleep=sleep,
         )  # fmt: skip
+        self._endpoint = SessionEndpoint(base_url, api_token.strip(), **transport)
         self.sessions = SessionCache(
             self._endpoint.fetch, assumed_lifetime=session_lifetime_seconds, margin=refresh_margin,
             clock=token_clock, wall=wall_clock,
         )  # fmt: skip
         self._bearer = BearerSession(self.sessions.current)
-        super().__init__(
-            base_url, name="smartdok", setting="smartdok.base_url", auth=self._bearer, timeout=timeout,
-            retry=retry, rate_limiter=bucket, session=session, sleep=sleep,
-        )  # fmt: skip
+        auth = self._use_tokens(self._endpoint, self.sessions, self._bearer)
+        super().__init__(base_url, name="smartdok", setting="smartdok.base_url", auth=auth, **transport)
         self.page_size = page_size
         self.max_window_days = max_window_days
         self.mark_batch_size = mark_batch_size
@@ -121,34 +118,18 @@ class SmartdokBase(RestClient):
         url = base_url or env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         return cls(url, token, **kwargs)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._endpoint.close()
-        super().close()
-
-    # ---- session and the one retry after a 401 ----------------------------------------------
-
-    def authenticate(self) -> None:
-        """Buy a session token now if none is live: a bad API token fails here, naming the env var."""
-        self.sessions.current()
+    # ---- the one retry after a 401 (session_tokens.TokenClient), refusals -------------------
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        self.sessions.current()  # a credential problem surfaces as itself, not as a failed call
         try:
-            try:
-                return super().request(method, path, **kwargs)
-            except AuthError as first:
-                self.sessions.invalidate(self._bearer.last_sent())
-                try:
-                    return super().request(method, path, **kwargs)
-                except AuthError:
-                    raise AuthError(
-                        f"{str(first).removeprefix(f'{first.call}: ')}, again with a fresh session token; "
-                        f"the API user behind {TOKEN_ENV} may lack API access or the right to this call",
-                        call=first.call,
-                    ) from None
+            return self._with_fresh_token(
+                lambda: super(SmartdokBase, self).request(method, path, **kwargs),
+                again=lambda first: AuthError(
+                    f"{error_detail(first)}, again with a fresh session token; "
+                    f"the API user behind {TOKEN_ENV} may lack API access or the right to this call",
+                    call=first.call,
+                ),
+            )
         except RecordRejected as exc:
             if isinstance(exc, refusals.SmartdokRefused):
                 raise

@@ -14,8 +14,8 @@ so a clock that disagrees with Smartdok's cannot turn every call into a token re
 Smartdok refuses anyway is dropped (`invalidate`) and the caller asks again: base.py repeats a
 call once after a 401.
 
-Fetching holds the cache's lock, so threads that find the token stale wait for one request
-instead of each buying their own. Buying a token twice is harmless, so the call is retried like
+The cache itself (one lock, one purchase for waiting threads, `invalidate`) is
+connectors/session_tokens.py's, shared with LNB; this module holds what is Smartdok's. Buying a token twice is harmless, so the call is retried like
 a GET after 5xx and dropped answers.
 """
 
@@ -23,29 +23,20 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, ConnectorError, RecordRejected
 from so24_pipelines.connectors.http import NotFound, RestClient
+from so24_pipelines.connectors.session_tokens import MIN_REUSE_SECONDS, REFRESH_MARGIN, TokenSource
+from so24_pipelines.connectors.session_tokens import error_detail as _detail
 
 TOKEN_ENV = "SMARTDOK_API_TOKEN"  # noqa: S105 - the name of an env var, not a secret
 SESSION_PATH = "Authorize/ApiToken"
 DEFAULT_LIFETIME = 3600.0
-REFRESH_MARGIN = 60.0
-MIN_REUSE_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class SessionToken:
-    value: str = field(repr=False)
-    refresh_at: float  # on the cache's monotonic clock
-    lifetime: float
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -113,14 +104,12 @@ class SessionEndpoint(RestClient):
         return token
 
 
-def _detail(exc: Exception) -> str:
-    call = getattr(exc, "call", None)
-    text = str(exc)
-    return text.removeprefix(f"{call}: ") if call else text
+class SessionCache(TokenSource):
+    """One live session token for a client's threads. `clock` monotonic, `wall` Unix seconds.
 
-
-class SessionCache:
-    """One live session token for a client's threads. `clock` monotonic, `wall` Unix seconds."""
+    The caching is session_tokens.py's; what is Smartdok's is the lifetime: a JWT `exp`, capped
+    by the assumed (configured) lifetime.
+    """
 
     def __init__(
         self,
@@ -131,32 +120,14 @@ class SessionCache:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(margin=margin, clock=clock)
         self._fetch = fetch
         self._assumed = assumed_lifetime
-        self._margin = margin
-        self._clock = clock
         self._wall = wall
-        self._lock = threading.Lock()
-        self._token: SessionToken | None = None
-        self.fetched = 0
 
-    def __repr__(self) -> str:
-        return f"SessionCache(fetched={self.fetched})"
+    def _buy(self) -> tuple[str, float]:
+        value = self._fetch()
+        return value, lifetime_of(value, assumed=self._assumed, now=self._wall())
 
-    def current(self) -> str:
-        """A token to send now, buying one when there is none or it is due for renewal."""
-        with self._lock:
-            token = self._token
-            if token is None or self._clock() >= token.refresh_at:
-                value = self._fetch()
-                lifetime = lifetime_of(value, assumed=self._assumed, now=self._wall())
-                token = SessionToken(value, self._clock() + reuse_for(lifetime, self._margin), lifetime)
-                self._token = token
-                self.fetched += 1
-            return token.value
-
-    def invalidate(self, value: str | None) -> None:
-        """Forget `value` if it is still the cached token (Smartdok refused it); a newer one is kept."""
-        with self._lock:
-            if self._token is not None and value is not None and self._token.value == value:
-                self._token = None
+    def _reuse_for(self, lifetime: float) -> float:
+        return reuse_for(lifetime, self._margin)

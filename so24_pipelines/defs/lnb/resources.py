@@ -7,17 +7,16 @@ is unsure of (token path, filter time format, page size, batch size) is a settin
 `lnb` section, passed through here unchanged.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import dagster as dg
 
-from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.lnb import LnbClient
+from so24_pipelines.defs.rest_resource import RestClientResource, closing_client, from_section
 from so24_pipelines.settings import Settings
 
 
-class LnbResource(dg.ConfigurableResource):
+class LnbResource(RestClientResource):
     """One brand account in Le New Black."""
 
     base_url: str
@@ -28,42 +27,28 @@ class LnbResource(dg.ConfigurableResource):
     page_size: int = 500
     stock_batch_size: int = 500
     requests_per_minute: int = 300
-    timeout_seconds: float = 30.0
-    max_retries: int = 5
-    backoff_seconds: float = 0.5
 
-    @contextmanager
-    def client(self) -> Iterator[LnbClient]:
-        client = LnbClient(
-            self.base_url,
-            self.client_id,
-            self.client_secret,
-            auth_path=self.auth_path,
-            filter_time_format=self.filter_time_format,
-            page_size=self.page_size,
-            stock_batch_size=self.stock_batch_size,
-            requests_per_minute=self.requests_per_minute,
-            timeout=(5.0, self.timeout_seconds),
-            retry=RetryPolicy(attempts=self.max_retries + 1, backoff_base=self.backoff_seconds),
+    def client(self) -> AbstractContextManager[LnbClient]:
+        return closing_client(
+            LnbClient(
+                self.base_url,
+                self.client_id,
+                self.client_secret,
+                auth_path=self.auth_path,
+                filter_time_format=self.filter_time_format,
+                page_size=self.page_size,
+                stock_batch_size=self.stock_batch_size,
+                requests_per_minute=self.requests_per_minute,
+                **self.transport(),
+            )
         )
-        try:
-            yield client
-        finally:
-            client.close()
 
 
 def lnb_resource(settings: Settings) -> LnbResource:
     """The resource as so24.yaml's `lnb` section and the env configure it."""
-    lnb = settings.lnb
-    return LnbResource(
-        base_url=str(lnb.base_url),
+    return from_section(
+        LnbResource,
+        settings.lnb,
         client_id=dg.EnvVar("LNB_CLIENT_ID"),
         client_secret=dg.EnvVar("LNB_CLIENT_SECRET"),
-        auth_path=lnb.auth_path,
-        filter_time_format=lnb.filter_time_format,
-        page_size=lnb.page_size,
-        stock_batch_size=lnb.stock_batch_size,
-        requests_per_minute=lnb.requests_per_minute,
-        timeout_seconds=float(lnb.timeout_seconds),
-        max_retries=lnb.max_retries,
     )

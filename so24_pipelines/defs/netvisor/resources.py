@@ -10,13 +10,13 @@ threads or processes of this host still call Netvisor one at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import dagster as dg
 
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.netvisor import NetvisorClient, NetvisorCredentials
+from so24_pipelines.defs.rest_resource import closing_client, from_section
 from so24_pipelines.settings import Settings
 
 
@@ -41,8 +41,7 @@ class NetvisorResource(dg.ConfigurableResource):
     lock_wait_seconds: float = 600.0
     lock_dir: str | None = None
 
-    @contextmanager
-    def client(self) -> Iterator[NetvisorClient]:
+    def client(self) -> AbstractContextManager[NetvisorClient]:
         credentials = NetvisorCredentials(
             customer_id=self.customer_id, customer_key=self.customer_key, partner_id=self.partner_id,
             partner_key=self.partner_key, organisation_id=self.organisation_id,
@@ -55,30 +54,17 @@ class NetvisorResource(dg.ConfigurableResource):
             retry=RetryPolicy(attempts=self.max_retries + 1), lock_dir=self.lock_dir,
             lock_wait_seconds=self.lock_wait_seconds,
         )  # fmt: skip
-        try:
-            yield client
-        finally:
-            client.close()
+        return closing_client(client)
 
 
 def netvisor_resource(settings: Settings) -> NetvisorResource:
     """The resource from the `netvisor` section, credentials from env vars."""
-    nv = settings.netvisor
-    return NetvisorResource(
-        base_url=nv.base_url,
+    return from_section(
+        NetvisorResource,
+        settings.netvisor,
         customer_id=dg.EnvVar("NETVISOR_CUSTOMER_ID"),
         customer_key=dg.EnvVar("NETVISOR_CUSTOMER_KEY"),
         partner_id=dg.EnvVar("NETVISOR_PARTNER_ID"),
         partner_key=dg.EnvVar("NETVISOR_PARTNER_KEY"),
         organisation_id=dg.EnvVar("NETVISOR_ORGANISATION_ID"),
-        sender=nv.sender,
-        language=nv.language,
-        mac_algorithm=nv.mac_algorithm,
-        mac_text_encoding=nv.mac_text_encoding,
-        request_encoding=nv.request_encoding,
-        use_http_status_codes=nv.use_http_status_codes,
-        timezone=nv.timezone,
-        timeout_seconds=float(nv.timeout_seconds),
-        max_retries=nv.max_retries,
-        lock_wait_seconds=float(nv.lock_wait_seconds),
     )

@@ -7,40 +7,30 @@ request at a time at most `requests_per_second`.
 """
 
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-import dagster as dg
-
-from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.ongoing import OngoingClient
+from so24_pipelines.defs.rest_resource import RestClientResource, closing_client
 
 
-class OngoingResource(dg.ConfigurableResource):
+class OngoingResource(RestClientResource):
     """One goods owner in one Ongoing warehouse (base_url ends with the warehouse name)."""
 
     base_url: str
     username: str
     password: str
     goods_owner_id: int
-    timeout_seconds: float = 30.0
-    max_retries: int = 5
     requests_per_second: float = 5.0
-    backoff_seconds: float = 0.5
 
-    @contextmanager
-    def client(self) -> Iterator[OngoingClient]:
-        client = OngoingClient(
-            self.base_url,
-            self.username,
-            self.password,
-            self.goods_owner_id,
-            rate_per_second=self.requests_per_second,
-            burst=max(1, int(self.requests_per_second)),
-            timeout=(5.0, self.timeout_seconds),
-            retry=RetryPolicy(attempts=self.max_retries + 1, backoff_base=self.backoff_seconds),
+    def client(self) -> AbstractContextManager[OngoingClient]:
+        return closing_client(
+            OngoingClient(
+                self.base_url,
+                self.username,
+                self.password,
+                self.goods_owner_id,
+                rate_per_second=self.requests_per_second,
+                burst=max(1, int(self.requests_per_second)),
+                **self.transport(),
+            )
         )
-        try:
-            yield client
-        finally:
-            client.close()
