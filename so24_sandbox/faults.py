@@ -13,9 +13,15 @@ Kinds: "5xx" (server error), "limit" (rate-limit answer), "latency" (slow but co
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 KINDS = ("5xx", "limit", "latency", "drop", "malformed", "html")
 
@@ -97,3 +103,78 @@ class FaultInjector:
             "seed": p.seed,
             "injected": dict(p.injected),
         }
+
+
+# ---- the front-door middleware -----------------------------------------------------------------
+# Which answers a system gives for "5xx", "limit" and "html" is its own dialect (its faults.py);
+# *when* they are given, and how "latency", "malformed" and "drop" bend a real answer, is the same
+# for every REST emulator, so it lives here once and a fix reaches them all.
+
+Handler = Callable[[Request], Awaitable[Response]]
+Refusal = Callable[[str, Request], Response]
+"""Renders a fault that hits before any work ("5xx", "limit" or "html") in the system's dialect."""
+
+REFUSED_KINDS = ("5xx", "limit", "html")
+JSON = "application/json"
+
+
+class DroppedResponse(Response):
+    """Announces the full length, sends half, then returns: the server closes the socket."""
+
+    def __init__(
+        self,
+        body: bytes,
+        status_code: int,
+        headers: dict[str, str] | None = None,
+        media_type: str | None = JSON,
+    ) -> None:
+        super().__init__(content=body, status_code=status_code, headers=headers, media_type=media_type)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
+        )
+
+
+def with_faults(
+    faults: FaultInjector,
+    handler: Handler,
+    refuse: Refusal,
+    *,
+    keep_headers: bool = True,
+    media_type: str | None = JSON,
+    empty_body: bytes = b"",
+) -> Handler:
+    """Wrap `handler` so each request may meet the fault `faults` draws for it.
+
+    "malformed" and "drop" run the handler first on purpose: the write is done, only the answer
+    is lost, which is the case a client's retry logic has to survive. The knobs keep each system's
+    wire habits: `keep_headers` carries the handler's own headers (not its length or type) onto the
+    damaged answer, `media_type` is the damaged answer's type (None: the handler's own), and
+    `empty_body` stands in for an empty body so that cutting it still visibly breaks something.
+    """
+
+    async def guarded(request: Request) -> Response:
+        kind = faults.draw()
+        if kind in REFUSED_KINDS:
+            return refuse(kind, request)
+        if kind == "latency":
+            await asyncio.sleep(faults.latency_seconds)
+        response = await handler(request)
+        if kind not in ("malformed", "drop"):
+            return response
+        body = bytes(response.body) or empty_body
+        headers = (
+            {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+            if keep_headers
+            else None
+        )
+        media = media_type if media_type is not None else response.headers.get("content-type")
+        if kind == "malformed":
+            return Response(
+                body[: len(body) // 2], status_code=response.status_code, headers=headers, media_type=media
+            )
+        return DroppedResponse(body, response.status_code, headers, media)
+
+    return guarded

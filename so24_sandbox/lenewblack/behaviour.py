@@ -25,8 +25,9 @@ connector is tested against each. Defaults follow §6 (the proposed emulator con
 
 from __future__ import annotations
 
-import threading
 from typing import Any
+
+from so24_sandbox.system import Switchboard, table_check
 
 DEFAULTS: dict[str, Any] = {
     "token_lifetime_seconds": 3600,
@@ -49,37 +50,8 @@ POSITIVE = ("token_lifetime_seconds", "page_size", "max_batch_items")
 SWITCHES = ("send_expires_in", "pagination_headers")
 
 
-class Behaviour:
-    """Thread-safe current switches; `configure` validates a partial update, `reset` restores §6."""
+class Behaviour(Switchboard):
+    """This system's switches on the shared switchboard; `reset` restores §6."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values = dict(DEFAULTS)
-
-    def __getitem__(self, name: str) -> Any:
-        with self._lock:
-            return self._values[name]
-
-    def describe(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._values)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._values = dict(DEFAULTS)
-
-    def configure(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Apply `spec`; ValueError (nothing applied) on an unknown key or a value out of range."""
-        unknown = sorted(set(spec) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown switch(es) {unknown}; known: {sorted(DEFAULTS)}")
-        for name, value in spec.items():
-            if name in CHOICES and value not in CHOICES[name]:
-                raise ValueError(f"{name} must be one of {', '.join(CHOICES[name])}")
-            if name in POSITIVE and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{name} must be a positive integer")
-            if name in SWITCHES and not isinstance(value, bool):
-                raise ValueError(f"{name} must be true or false")
-        with self._lock:
-            self._values.update(spec)
-            return dict(self._values)
+        super().__init__(DEFAULTS, table_check(CHOICES, POSITIVE, SWITCHES))

@@ -25,12 +25,11 @@ the request budget never apply here.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from so24_sandbox.lenewblack import statuses, times
 from so24_sandbox.lenewblack.auth import CLIENT_ID, CLIENT_SECRET, TokenIssuer
@@ -43,19 +42,23 @@ from so24_sandbox.lenewblack.orders import OrderBook
 from so24_sandbox.lenewblack.refusals import Refused, invalid, not_found
 from so24_sandbox.lenewblack.retailers import retailer_json
 from so24_sandbox.lenewblack.store import LnbStore
+from so24_sandbox.system import Rescue, guarded_routes, json_object
+
+# How a refused control call reads: the API's own refusals as the API renders them, anything else
+# a caller got wrong as a plain 400 with LNB's `message` key.
+RESCUES: tuple[Rescue, ...] = (
+    (Refused, lambda exc: JSONResponse(exc.body(), status_code=exc.status)),
+    (ValueError, lambda exc: JSONResponse({"message": str(exc)}, status_code=400)),
+)
 
 
 async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise Refused(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise Refused(400, "The request body must be a JSON object.")
-    return body
+    return await json_object(
+        request,
+        lambda message: Refused(400, message),
+        not_json="The request body is not valid JSON.",
+        not_object="The request body must be a JSON object.",
+    )
 
 
 class LnbControl:
@@ -93,19 +96,7 @@ class LnbControl:
             ("/orders/{reference:str}/confirm", self.confirm_order, ["POST"]),
             ("/orders/{reference:str}/status", self.order_status, ["POST"]),
         ]
-        return [Route(path, self._guard(handler), methods=methods) for path, handler, methods in table]
-
-    @staticmethod
-    def _guard(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Refused as exc:
-                return JSONResponse(exc.body(), status_code=exc.status)
-            except ValueError as exc:
-                return JSONResponse({"message": str(exc)}, status_code=400)
-
-        return run
+        return guarded_routes(table, RESCUES)
 
     # ---- sandbox settings --------------------------------------------------------------------
 

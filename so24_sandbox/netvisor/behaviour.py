@@ -30,9 +30,10 @@ because a test must see both sides:
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from so24_sandbox.system import Switchboard
 
 DEFAULTS: dict[str, Any] = {
     "refuse_overlapping_calls": True,
@@ -82,32 +83,8 @@ def _check(name: str, value: Any) -> None:
             raise ValueError(f"accepted_algorithms is a non-empty list of {', '.join(ALGORITHMS)}")
 
 
-class Behaviour:
-    """Thread-safe current switches; `configure` validates a partial update, `reset` restores §7."""
+class Behaviour(Switchboard):
+    """This system's switches on the shared switchboard; `reset` restores §7."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values = dict(DEFAULTS)
-
-    def __getitem__(self, name: str) -> Any:
-        with self._lock:
-            return self._values[name]
-
-    def describe(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._values)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._values = dict(DEFAULTS)
-
-    def configure(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Apply `spec`; ValueError (nothing applied) on an unknown key or a value out of range."""
-        unknown = sorted(set(spec) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown switch(es) {unknown}; known: {sorted(DEFAULTS)}")
-        for name, value in spec.items():
-            _check(name, value)
-        with self._lock:
-            self._values.update(spec)
-            return dict(self._values)
+        super().__init__(DEFAULTS, _check)

@@ -16,14 +16,13 @@ and the one-call gate never apply here.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from so24_sandbox.netvisor import counterparts, customers, products, vendors
 from so24_sandbox.netvisor.behaviour import Behaviour
@@ -40,6 +39,7 @@ from so24_sandbox.netvisor.serial import CallGate
 from so24_sandbox.netvisor.store import NetvisorStore, Record
 from so24_sandbox.netvisor.transactions import TransactionLog
 from so24_sandbox.netvisor.values import now
+from so24_sandbox.system import Rescue, guarded_routes, json_object
 
 SPECS: dict[str, tuple[Spec, ...]] = {
     "customers": tuple(s for block in customers.BLOCKS for s in block[2]),
@@ -52,6 +52,13 @@ REQUIRED = {"customers": ("name",), "products": ("name",), "vendors": ("name", "
 
 class BadControlCall(Exception):
     pass
+
+
+# A control call's mistakes answer `{"error"}`: 400 for a bad body or value, 404 for an unknown key.
+RESCUES: tuple[Rescue, ...] = (
+    ((BadControlCall, ValueError), lambda exc: JSONResponse({"error": str(exc)}, status_code=400)),
+    (LookupError, lambda exc: JSONResponse({"error": f"not found: {exc}"}, status_code=404)),
+)
 
 
 def _plain(value: Any) -> Any:
@@ -90,14 +97,7 @@ def _coerce(register: str, body: dict[str, Any]) -> Record:
 
 
 async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise BadControlCall("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadControlCall("body must be a JSON object")
-    return body
+    return await json_object(request, BadControlCall)
 
 
 class NetvisorControl:
@@ -120,19 +120,7 @@ class NetvisorControl:
             ("/{register}", self.register, ["GET", "POST"]),
             ("/{register}/{key:int}", self.edit, ["PATCH"]),
         ]
-        return [Route(path, self._guard(handler), methods=methods) for path, handler, methods in table]
-
-    @staticmethod
-    def _guard(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (BadControlCall, ValueError) as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            except LookupError as exc:
-                return JSONResponse({"error": f"not found: {exc}"}, status_code=404)
-
-        return run
+        return guarded_routes(table, RESCUES)
 
     async def credentials(self, request: Request) -> Response:
         main = next(u for u in USERS.values() if MAIN_ORGANISATION_ID in u.organisations)

@@ -14,16 +14,16 @@ creates the record twice, exactly as in production; it must look the record up b
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.types import Receive, Scope, Send
 
-from so24_sandbox.faults import FaultInjector
+from so24_sandbox import faults as shared
+from so24_sandbox.faults import FaultInjector, Handler
 
-Handler = Callable[[Request], Awaitable[Response]]
+__all__ = ["Handler", "with_faults"]
+
 Overloaded = Callable[[Request], Response]
 
 _PROXY_PAGE = (
@@ -32,39 +32,17 @@ _PROXY_PAGE = (
 )
 
 
-class DroppedResponse(Response):
-    """Announces the full length, sends half, then returns: the server closes the socket."""
-
-    def __init__(self, body: bytes, status_code: int, media_type: str | None) -> None:
-        super().__init__(content=body, status_code=status_code, media_type=media_type)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send(
-            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
-        )
-
-
 def with_faults(faults: FaultInjector, handler: Handler, overloaded: Overloaded) -> Handler:
-    """`overloaded` renders the overlapping-call refusal for the request (its language and encoding)."""
+    """`overloaded` renders the overlapping-call refusal for the request (its language and encoding).
 
-    async def guarded(request: Request) -> Response:
-        kind = faults.draw()
+    Damaged answers keep the handler's content type (XML in the request's encoding), not JSON.
+    """
+
+    def refuse(kind: str, request: Request) -> Response:
         if kind == "5xx":
             return PlainTextResponse("500 - Internal server error.", status_code=500)
         if kind == "limit":
             return overloaded(request)
-        if kind == "html":
-            return HTMLResponse(_PROXY_PAGE, status_code=502)
-        if kind == "latency":
-            await asyncio.sleep(faults.latency_seconds)
-        response = await handler(request)
-        body = bytes(response.body)
-        media = response.headers.get("content-type")
-        if kind == "malformed":
-            return Response(body[: len(body) // 2], status_code=response.status_code, media_type=media)
-        if kind == "drop":
-            return DroppedResponse(body, response.status_code, media)
-        return response
+        return HTMLResponse(_PROXY_PAGE, status_code=502)
 
-    return guarded
+    return shared.with_faults(faults, handler, refuse, keep_headers=False, media_type=None)

@@ -14,12 +14,11 @@ Order and article routes take `goodsOwnerId` (query or body), default 1. The fau
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from so24_sandbox.ongoing.auth import (
     ACCESSIBLE_GOODS_OWNERS,
@@ -31,23 +30,22 @@ from so24_sandbox.ongoing.auth import (
 from so24_sandbox.ongoing.faults import Handler
 from so24_sandbox.ongoing.store import OngoingStore, WmsRefusal
 from so24_sandbox.ongoing.times import parse_time
+from so24_sandbox.system import Rescue, guarded_routes, json_object
 
 
 class BadControlCall(Exception):
     pass
 
 
+# A control call's own mistakes answer 400 `{"error"}`; the WMS's refusals keep their status.
+RESCUES: tuple[Rescue, ...] = (
+    (BadControlCall, lambda exc: JSONResponse({"error": str(exc)}, status_code=400)),
+    (WmsRefusal, lambda exc: JSONResponse({"error": exc.message}, status_code=exc.status)),
+)
+
+
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise BadControlCall("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadControlCall("body must be a JSON object")
-    return body
+    return await json_object(request, BadControlCall)
 
 
 def _goods_owner(request: Request, body: dict[str, Any]) -> int:
@@ -73,26 +71,16 @@ class OngoingControl:
         self.base_url = base_url.rstrip("/")
 
     def routes(self) -> list[BaseRoute]:
-        def guarded(handler: Handler) -> Handler:
-            async def run(request: Request) -> Response:
-                try:
-                    return await handler(request)
-                except BadControlCall as exc:
-                    return JSONResponse({"error": str(exc)}, status_code=400)
-                except WmsRefusal as exc:
-                    return JSONResponse({"error": exc.message}, status_code=exc.status)
-
-            return run
-
-        return [
-            Route("/credentials", guarded(self.credentials), methods=["GET"]),
-            Route("/articles", guarded(self.articles), methods=["GET"]),
-            Route("/orders", guarded(self.orders), methods=["GET"]),
-            Route("/orders/{orderNumber:path}/release", guarded(self.release), methods=["POST"]),
-            Route("/orders/{orderNumber:path}/pick", guarded(self.pick), methods=["POST"]),
-            Route("/orders/{orderNumber:path}/ship", guarded(self.ship), methods=["POST"]),
-            Route("/articles/{articleNumber:path}/stock", guarded(self.stock), methods=["POST"]),
+        table: list[tuple[str, Handler, list[str]]] = [
+            ("/credentials", self.credentials, ["GET"]),
+            ("/articles", self.articles, ["GET"]),
+            ("/orders", self.orders, ["GET"]),
+            ("/orders/{orderNumber:path}/release", self.release, ["POST"]),
+            ("/orders/{orderNumber:path}/pick", self.pick, ["POST"]),
+            ("/orders/{orderNumber:path}/ship", self.ship, ["POST"]),
+            ("/articles/{articleNumber:path}/stock", self.stock, ["POST"]),
         ]
+        return guarded_routes(table, RESCUES)
 
     async def credentials(self, request: Request) -> Response:
         return JSONResponse({

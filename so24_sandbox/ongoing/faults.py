@@ -14,17 +14,15 @@ must rely on the upsert (PUT by business key) to avoid duplicates, exactly as in
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
 
-from so24_sandbox.faults import FaultInjector
+from so24_sandbox import faults as shared
+from so24_sandbox.faults import FaultInjector, Handler
+
+__all__ = ["Handler", "with_faults"]
 
 RETRY_AFTER_SECONDS = 1
-Handler = Callable[[Request], Awaitable[Response]]
 
 _PROXY_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -32,38 +30,18 @@ _PROXY_PAGE = (
 )
 
 
-class DroppedResponse(Response):
-    """Announces the full length, sends half, then returns: the server closes the socket."""
-
-    def __init__(self, body: bytes, status_code: int) -> None:
-        super().__init__(content=body, status_code=status_code, media_type="application/json")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+def _refuse(kind: str, request: Request) -> Response:
+    if kind == "5xx":
+        return JSONResponse({"message": "An error has occurred."}, status_code=500)
+    if kind == "limit":
+        return JSONResponse(
+            {"message": "Too many requests. Wait before calling again."},
+            status_code=429,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return HTMLResponse(_PROXY_PAGE, status_code=502)
 
 
 def with_faults(faults: FaultInjector, handler: Handler) -> Handler:
-    async def guarded(request: Request) -> Response:
-        kind = faults.draw()
-        if kind == "5xx":
-            return JSONResponse({"message": "An error has occurred."}, status_code=500)
-        if kind == "limit":
-            return JSONResponse(
-                {"message": "Too many requests. Wait before calling again."},
-                status_code=429,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        if kind == "html":
-            return HTMLResponse(_PROXY_PAGE, status_code=502)
-        if kind == "latency":
-            await asyncio.sleep(faults.latency_seconds)
-        response = await handler(request)
-        body = bytes(response.body)
-        if kind == "malformed":
-            return Response(body[: len(body) // 2], status_code=response.status_code, media_type="application/json")
-        if kind == "drop":
-            return DroppedResponse(body, response.status_code)
-        return response
-
-    return guarded
+    """The shared front-door middleware speaking Ongoing's refusals; damaged answers are bare JSON."""
+    return shared.with_faults(faults, handler, _refuse, keep_headers=False)

@@ -36,7 +36,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from so24_sandbox.rackbeat import stock
 from so24_sandbox.rackbeat.auth import ACCOUNT_ID, API_TOKEN
@@ -47,6 +47,13 @@ from so24_sandbox.rackbeat.orders import render_line
 from so24_sandbox.rackbeat.products import Products
 from so24_sandbox.rackbeat.responses import json_body
 from so24_sandbox.rackbeat.validation import Refused, rejected
+from so24_sandbox.system import Rescue, guarded_routes
+
+# A refused control call reads as the API's refusal would; a caller's other mistakes as `{"message"}`.
+RESCUES: tuple[Rescue, ...] = (
+    (Refused, lambda exc: JSONResponse(exc.body(), status_code=exc.status)),
+    (ValueError, lambda exc: JSONResponse({"message": str(exc)}, status_code=400)),
+)
 
 
 class RackbeatControl:
@@ -74,19 +81,7 @@ class RackbeatControl:
             ("/orders/{number:int}/lines/{line_id:int}", self.line, ["PATCH", "DELETE"]),
             ("/{table}", self.dump, ["GET"]),
         ]
-        return [Route(path, self._guard(handler), methods=methods) for path, handler, methods in table]
-
-    @staticmethod
-    def _guard(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Refused as exc:
-                return JSONResponse(exc.body(), status_code=exc.status)
-            except ValueError as exc:
-                return JSONResponse({"message": str(exc)}, status_code=400)
-
-        return run
+        return guarded_routes(table, RESCUES)
 
     # ---- sandbox settings --------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from so24_sandbox.smartdok.code_lists import ACTIVITIES, WAGES, CodeRegister
 from so24_sandbox.smartdok.faults import Handler, with_faults
 from so24_sandbox.smartdok.sessions import SessionIssuer
 from so24_sandbox.smartdok.store import SmartdokStore
+from so24_sandbox.system import guard
 
 
 def _collection(items: list[dict[str, Any]]) -> JSONResponse:
@@ -88,13 +89,8 @@ class SmartdokApi:
 
     @staticmethod
     def _guard(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Refused as exc:
-                return exc.response()
-
-        return run
+        """Refusals raised anywhere below (auth included) answer in Smartdok's shapes."""
+        return guard(handler, ((Refused, Refused.response),))
 
     def _gated(self, handler: Handler) -> Handler:
         async def gated(request: Request) -> Response:

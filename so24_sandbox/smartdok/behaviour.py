@@ -23,8 +23,9 @@ connector is tested against all of them. Defaults follow the reference's emulato
 
 from __future__ import annotations
 
-import threading
 from typing import Any
+
+from so24_sandbox.system import Switchboard, table_check
 
 DEFAULTS: dict[str, Any] = {
     "session_ttl_seconds": 3600,
@@ -43,37 +44,8 @@ POSITIVE = ("session_ttl_seconds", "max_window_days")
 SWITCHES = ("marking_touches_last_updated", "unique_employee_no", "unique_project_number")
 
 
-class Behaviour:
-    """Thread-safe current switches; `configure` validates a partial update, `reset` restores §7."""
+class Behaviour(Switchboard):
+    """This system's switches on the shared switchboard; `reset` restores §7."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values = dict(DEFAULTS)
-
-    def __getitem__(self, name: str) -> Any:
-        with self._lock:
-            return self._values[name]
-
-    def describe(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._values)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._values = dict(DEFAULTS)
-
-    def configure(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Apply `spec`; ValueError (nothing applied) on an unknown key or a value out of range."""
-        unknown = sorted(set(spec) - set(DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown switch(es) {unknown}; known: {sorted(DEFAULTS)}")
-        for name, value in spec.items():
-            if name in CHOICES and value not in CHOICES[name]:
-                raise ValueError(f"{name} must be one of {', '.join(map(str, CHOICES[name]))}")
-            if name in POSITIVE and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{name} must be a positive integer")
-            if name in SWITCHES and not isinstance(value, bool):
-                raise ValueError(f"{name} must be true or false")
-        with self._lock:
-            self._values.update(spec)
-            return dict(self._values)
+        super().__init__(DEFAULTS, table_check(CHOICES, POSITIVE, SWITCHES))

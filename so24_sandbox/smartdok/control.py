@@ -32,7 +32,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from so24_sandbox.smartdok import hours, projects, times, users, validation
 from so24_sandbox.smartdok.answers import Refused, invalid, not_found
@@ -41,10 +41,16 @@ from so24_sandbox.smartdok.code_lists import ACTIVITIES, WAGES, CodeRegister
 from so24_sandbox.smartdok.faults import Handler
 from so24_sandbox.smartdok.sessions import API_TOKEN, SessionIssuer
 from so24_sandbox.smartdok.store import SmartdokStore
+from so24_sandbox.system import Rescue, guarded_routes
 
 TOKEN_ENV = "SMARTDOK_API_TOKEN"  # noqa: S105 - the name of an env var
 USER_EDITS = ("EmployeeNo", "Name", "Email", "PhonePrefix", "PhoneNumber", "IsEnded", "Role", "DepartmentId")
 PROJECT_EDITS = ("ProjectNumber", "ProjectName", "IsActive", "Finished", "DescriptionText", "Location")
+# A refused control call reads as the API's refusal would; a caller's other mistakes as `{"error"}`.
+RESCUES: tuple[Rescue, ...] = (
+    (Refused, Refused.response),
+    (ValueError, lambda exc: JSONResponse({"error": str(exc)}, status_code=400)),
+)
 
 
 class SmartdokControl:
@@ -75,19 +81,7 @@ class SmartdokControl:
             ("/hours/{id:int}/attest", self.attest_hour, ["POST"]),
             ("/hours/{id:int}/edit", self.edit_hour, ["POST"]),
         ]
-        return [Route(path, self._guard(handler), methods=methods) for path, handler, methods in table]
-
-    @staticmethod
-    def _guard(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Refused as exc:
-                return exc.response()
-            except ValueError as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-
-        return run
+        return guarded_routes(table, RESCUES)
 
     async def _body(self, request: Request) -> dict[str, Any]:
         raw = await request.body()

@@ -15,17 +15,16 @@ export-marking POSTs set a state, so repeating them is harmless, which the conne
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
 
-from so24_sandbox.faults import FaultInjector
+from so24_sandbox import faults as shared
+from so24_sandbox.faults import FaultInjector, Handler
+
+__all__ = ["Handler", "with_faults"]
 
 RETRY_AFTER_SECONDS = 1
-Handler = Callable[[Request], Awaitable[Response]]
+_EMPTY_BODY = b'{"Message": ""}'  # an empty 200 must break visibly too
 
 _UNAVAILABLE_PAGE = (
     "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
@@ -33,40 +32,18 @@ _UNAVAILABLE_PAGE = (
 )
 
 
-class DroppedResponse(Response):
-    """Announces the full length, sends half, then returns: the server closes the socket."""
-
-    def __init__(self, body: bytes, status_code: int, headers: dict[str, str]) -> None:
-        super().__init__(content=body, status_code=status_code, headers=headers, media_type="application/json")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+def _refuse(kind: str, request: Request) -> Response:
+    if kind == "5xx":
+        return JSONResponse(
+            {"Type": "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+             "Title": "An error occurred while processing your request.", "Status": 500},
+            status_code=500,
+        )  # fmt: skip
+    if kind == "limit":
+        return Response(b"", status_code=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return HTMLResponse(_UNAVAILABLE_PAGE, status_code=503)
 
 
 def with_faults(faults: FaultInjector, handler: Handler) -> Handler:
-    async def guarded(request: Request) -> Response:
-        kind = faults.draw()
-        if kind == "5xx":
-            return JSONResponse(
-                {"Type": "https://tools.ietf.org/html/rfc9110#section-15.6.1",
-                 "Title": "An error occurred while processing your request.", "Status": 500},
-                status_code=500,
-            )  # fmt: skip
-        if kind == "limit":
-            return Response(b"", status_code=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-        if kind == "html":
-            return HTMLResponse(_UNAVAILABLE_PAGE, status_code=503)
-        if kind == "latency":
-            await asyncio.sleep(faults.latency_seconds)
-        response = await handler(request)
-        if kind not in ("malformed", "drop"):
-            return response
-        body = bytes(response.body) or b'{"Message": ""}'  # an empty 200 must break visibly too
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-        if kind == "malformed":
-            return Response(body[: len(body) // 2], status_code=response.status_code, headers=headers,
-                            media_type="application/json")  # fmt: skip
-        return DroppedResponse(body, response.status_code, headers)
-
-    return guarded
+    """The shared front-door middleware speaking Smartdok's refusals; an empty body is cut as `_EMPTY_BODY`."""
+    return shared.with_faults(faults, handler, _refuse, empty_body=_EMPTY_BODY)
