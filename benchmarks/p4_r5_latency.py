@@ -8,7 +8,11 @@ way the daemon drives it: the `rackbeat_order_events` sensor is evaluated every
 process here; a deployed run launcher adds its process start, a few seconds). The clock runs from
 the control call that ships the order until 24SO reports OrderState_Sent.
 
-Last line: P4 webhook_to_24so_s=<worst of --orders shipments>   (goal: <= 30)
+Per order it also prints where the time went: waiting for the sensor's next evaluation (the
+shipment, the webhook and the inbox take milliseconds; the sensor runs every
+`minimum_interval_seconds`), the sensor evaluation, and the R5 run (in process).
+
+Last line: P4 webhook_to_24so_s=<worst of --orders shipments>   (goal: <= 10)
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ def main() -> None:
             interval = defs.get_sensor_def("rackbeat_order_events").minimum_interval_seconds or 30
             shipped_at: dict[int, float] = {}
             sent_after: dict[int, float] = {}
+            picked_at: dict[int, float] = {}  # the sensor evaluation that asked for its run ended
+            run_s: dict[int, float] = {}
+            sensor_s: list[float] = []
             stop = threading.Event()
 
             def ship_one_by_one() -> None:
@@ -82,9 +89,13 @@ def main() -> None:
                 while len(sent_after) < len(orders) and time.perf_counter() < deadline:
                     tick = time.perf_counter()
                     result = run_requests(defs, "rackbeat_order_events", home, cursor)
+                    sensor_s.append(time.perf_counter() - tick)
                     cursor = result.cursor
                     for request in result.run_requests:
+                        number = int(request.tags.get("rackbeat/order", -1))
+                        picked_at[number] = time.perf_counter()
                         execute(defs, request)
+                        run_s[number] = time.perf_counter() - picked_at[number]
                     for number in orders:
                         if number in shipped_at and number not in sent_after:
                             if so24_order(sandbox, number)["OrderStatus"] == "OrderState_Sent":
@@ -97,6 +108,11 @@ def main() -> None:
     if len(sent_after) < len(orders):
         raise SystemExit(f"only {len(sent_after)} of {len(orders)} orders became Sent within 120 s")
     values = sorted(sent_after.values())
+    for number in orders:
+        waited = picked_at.get(number, float("nan")) - shipped_at[number]
+        print(f"order {number}: Sent after {sent_after[number]:.1f} s = waiting for the sensor {waited:.1f} s "
+              f"+ R5 run {run_s.get(number, float('nan')):.1f} s (+ the check)")  # fmt: skip
+    print(f"sensor evaluation: {max(sensor_s):.2f} s at most ({len(sensor_s)} evaluations)")
     print(f"sensor interval {interval} s; per order: " + ", ".join(f"{v:.1f}" for v in values))
     print(f"median {statistics.median(values):.1f} s, worst {values[-1]:.1f} s")
     print(f"P4 webhook_to_24so_s={values[-1]:.1f}")

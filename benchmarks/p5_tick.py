@@ -66,10 +66,44 @@ class Tick:
     writes: int
     failed: int
     executor: str
+    # where wall - work goes (seconds): before the run's first event, RUN_START -> first step,
+    # between steps, last step -> RUN_SUCCESS, after it until execute_job returned
+    phases: dict[str, float] | None = None
 
     @property
     def ratio(self) -> float:
         return self.wall / max(self.work, 0.01)
+
+    def overhead(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f}" for name, seconds in (self.phases or {}).items())
+
+
+def _phases(instance, run_id: str, launched: float, returned: float) -> dict[str, float]:  # noqa: ANN001
+    """Wall clock of one run cut at its events: what the steps do not account for."""
+    import dagster as dg
+
+    records = instance.all_logs(run_id)
+    kinds = [(r.timestamp, r.dagster_event.event_type if r.dagster_event else None) for r in records]
+    first = min(t for t, _ in kinds)
+    run_start = next((t for t, k in kinds if k == dg.DagsterEventType.RUN_START), first)
+    run_end = max((t for t, k in kinds if k in (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE)),
+                  default=max(t for t, _ in kinds))  # fmt: skip
+    stats = sorted(instance.get_run_step_stats(run_id), key=lambda s: s.start_time or 0)
+    spans = [(s.start_time or 0, s.end_time or s.start_time or 0) for s in stats]
+    between = sum(max(0.0, b[0] - a[1]) for a, b in zip(spans, spans[1:], strict=False))
+    resources = sum(
+        b - a
+        for (a, ka), (b, kb) in zip(kinds, kinds[1:], strict=False)
+        if ka == dg.DagsterEventType.RESOURCE_INIT_STARTED and kb == dg.DagsterEventType.RESOURCE_INIT_SUCCESS
+    )
+    return {
+        "launch->RUN_START": run_start - launched,
+        "->first step": (spans[0][0] - run_start) if spans else 0.0,
+        "between steps": between,
+        "last step->end": (run_end - spans[-1][1]) if spans else 0.0,
+        "after end": returned - run_end,
+        "(resource init, inside steps)": resources,
+    }
 
 
 def _execute(instance, name: str, execution: str | None = None) -> Tick:  # noqa: ANN001 - DagsterInstance
@@ -77,9 +111,11 @@ def _execute(instance, name: str, execution: str | None = None) -> Tick:  # noqa
     import dagster as dg
 
     run_config = {"execution": {"config": {execution: {}}}} if execution else None
+    launched = time.time()
     started = time.perf_counter()
     with dg.execute_job(_recon(name), instance=instance, run_config=run_config, raise_on_error=False) as result:
         wall = time.perf_counter() - started
+        returned = time.time()
         run_id = result.run_id
         if not result.success:
             failed = [e.message for e in result.all_events if e.is_failure]
@@ -94,7 +130,7 @@ def _execute(instance, name: str, execution: str | None = None) -> Tick:  # noqa
     work = sum((s.end_time or s.start_time or 0) - (s.start_time or 0) for s in stats)
     engine = instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
     executor = "in process" if any("in process" in (r.user_message or "") for r in engine) else "multiprocess"
-    return Tick(name, wall, work, len(stats), writes, failed, executor)
+    return Tick(name, wall, work, len(stats), writes, failed, executor, _phases(instance, run_id, launched, returned))
 
 
 def _process_start_s(env: dict[str, str]) -> float:
@@ -149,13 +185,13 @@ def main() -> None:
                     print(
                         f"{name}: {tick.steps} steps ({tick.executor}), writes {tick.writes}, failed {tick.failed}, "
                         f"tick_wall_s={tick.wall:.1f} work_s={tick.work:.1f} ratio={tick.ratio:.2f} "
-                        f"(overhead {tick.wall - tick.work:.1f} s)",
+                        f"(overhead {tick.wall - tick.work:.1f} s: {tick.overhead()})",
                         flush=True,
                     )
                 r5 = _execute(instance, "rackbeat_shipped", args.execution)
                 print(
                     f"webhook path: rackbeat_shipped ({r5.executor}), one run of {r5.steps} step(s): "
-                    f"wall {r5.wall:.1f} s, work {r5.work:.1f} s, overhead {r5.wall - r5.work:.1f} s",
+                    f"wall {r5.wall:.1f} s, work {r5.work:.1f} s, overhead {r5.wall - r5.work:.1f} s ({r5.overhead()})",
                     flush=True,
                 )
             print(f"run worker process start (once per run, any executor): {_process_start_s(env):.1f} s")

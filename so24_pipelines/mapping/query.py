@@ -12,6 +12,17 @@ without a mapping ever mixing them.
 A nested list (order lines) is read for all records at once, not per record: the child query
 keeps the children whose parent passes the record query's filters (a correlated EXISTS over the
 same FROM/WHERE), ordered by parent and then by the list's order_by.
+
+The input query (`input_query`) selects the same records and, instead of their columns, one
+digest per record of every value its mapping reads: its own columns (joins included), its skip
+rules' verdicts and, per nested list, its children's columns in order. Two equal digests mean the
+mapping would read exactly the same values, which is what lets a tick skip mapping a record
+whose inputs did not change (engine.map_changed). The values are spelled by DuckDB's `to_json`,
+which writes NULL and the text 'NULL' apart, every digit of a decimal and the shortest exact form
+of a double, so distinct inputs never share a digest by their spelling; md5 is plenty against
+chance (a record is only ever compared with its own earlier digest).
+
+A `keys` filter is a semi-join against the unnested list (a hash join), not a list scan per row.
 """
 
 from __future__ import annotations
@@ -125,13 +136,17 @@ def rule_label(index: int) -> str:
     return f"_rule{index}"
 
 
-def _rules(spec: Spec, params: dict[str, Any]) -> tuple[list[str], list[Any], tuple[str, ...]]:
-    """One boolean column per `else_skip` row: true when the row holds (NULL counts as not)."""
+def _rules(
+    spec: Spec, params: dict[str, Any], *, named: bool = True
+) -> tuple[list[str], list[Any], tuple[str, ...]]:
+    """One boolean column per `else_skip` row: true when the row holds (NULL counts as not);
+    `named=False` leaves out the `AS _ruleN` (the input query reads them inside row(...))."""
     columns: list[str] = []
     values: list[Any] = []
     for i, cond in enumerate(spec.skip_rules):
         sql, bound = _condition(cond, RECORD_ALIAS, params, spec.name)
-        columns.append(f"coalesce(({sql}), false) AS {_q(rule_label(i))}")
+        column = f"coalesce(({sql}), false)"
+        columns.append(f"{column} AS {_q(rule_label(i))}" if named else column)
         values += bound
     return columns, values, tuple(rule_label(i) for i in range(len(spec.skip_rules)))
 
@@ -145,10 +160,14 @@ def record_query(
     body, where_values = from_where(spec.table, spec.joins, spec.filters, RECORD_ALIAS, identity, params, spec.name)
     values += where_values
     if keys is not None:
-        body += f" AND list_contains(?::VARCHAR[], CAST({_q(RECORD_ALIAS)}.{_q(spec.key)} AS VARCHAR))"
+        body += _keys_filter(RECORD_ALIAS, spec.key)
         values.append([str(k) for k in keys])
     sql = f"SELECT {', '.join(columns + rule_columns)} {body} ORDER BY {_q(RECORD_ALIAS)}.{_q(spec.key)}"  # noqa: S608
     return Query(sql, values, labels + rule_labels)
+
+
+def _keys_filter(alias: str, key: str) -> str:
+    return f" AND CAST({_q(alias)}.{_q(key)} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))"
 
 
 def list_query(
@@ -159,11 +178,26 @@ def list_query(
     The first len(lst.on) labels are the parent's join values (`_parent0`, ...), so the engine can
     hand each record its own children.
     """
+    columns, labels = _select(_child_refs(lst), RECORD_ALIAS)
+    parent_cols = [f"{_q(RECORD_ALIAS)}.{_q(child)}" for child, _ in lst.on]
+    body, values = _child_body(spec, lst, identity, params, keys)
+    order = parent_cols + [f"{_q(RECORD_ALIAS)}.{_q(c)}" for c in lst.order_by]
+    select = [f"{c} AS {_q(f'_parent{i}')}" for i, c in enumerate(parent_cols)] + columns
+    sql = f"SELECT {', '.join(select)} {body} ORDER BY {', '.join(order)}"  # noqa: S608
+    return Query(sql, values, tuple(f"_parent{i}" for i in range(len(parent_cols))) + labels)
+
+
+def _child_refs(lst: ListSpec) -> list[ColumnRef]:
     refs = [ColumnRef(None, lst.key)]
     for rule in lst.fields:
         refs += rule.columns()
-    columns, labels = _select(refs, RECORD_ALIAS)
-    parent_cols = [f"{_q(RECORD_ALIAS)}.{_q(child)}" for child, _ in lst.on]
+    return refs
+
+
+def _child_body(
+    spec: Spec, lst: ListSpec, identity: str, params: dict[str, Any], keys: Sequence[str] | None
+) -> tuple[str, list[Any]]:
+    """FROM/WHERE of a list's children whose parent the record query selects (and `keys` names)."""
     place = f"{spec.name} list {lst.target}"
     body, values = from_where(lst.table, lst.joins, lst.where, RECORD_ALIAS, identity, params, place)
     parent_body, parent_values = from_where(
@@ -175,13 +209,63 @@ def list_query(
     body += f" AND EXISTS (SELECT 1 {parent_body} AND {link}"
     values += parent_values
     if keys is not None:
-        body += f" AND list_contains(?::VARCHAR[], CAST({_q(PARENT_ALIAS)}.{_q(spec.key)} AS VARCHAR))"
+        body += _keys_filter(PARENT_ALIAS, spec.key)
         values.append([str(k) for k in keys])
-    body += ")"
-    order = parent_cols + [f"{_q(RECORD_ALIAS)}.{_q(c)}" for c in lst.order_by]
-    select = [f"{c} AS {_q(f'_parent{i}')}" for i, c in enumerate(parent_cols)] + columns
-    sql = f"SELECT {', '.join(select)} {body} ORDER BY {', '.join(order)}"  # noqa: S608
-    return Query(sql, values, tuple(f"_parent{i}" for i in range(len(parent_cols))) + labels)
+    return body + ")", values
+
+
+INPUT_LABELS = ("_key_text", "_key", "_bk", "_version", "_digest")
+
+
+def input_query(
+    spec: Spec, identity: str, params: dict[str, Any], salt: str, keys: Sequence[str] | None = None
+) -> Query:
+    """Per record of `record_query`, in its order: the key as text, the key, the business key, the
+    version and the digest of its inputs (module docstring), salted with `salt` (what else the
+    mapping depends on: the spec, its parameters, the code). Columns named as INPUT_LABELS, which
+    sync.store.read_inputs relies on."""
+    columns, _ = _select(record_refs(spec), RECORD_ALIAS)
+    rule_columns, values, _ = _rules(spec, params, named=False)
+    body, where_values = from_where(spec.table, spec.joins, spec.filters, RECORD_ALIAS, identity, params, spec.name)
+    values += where_values
+    if keys is not None:
+        body += _keys_filter(RECORD_ALIAS, spec.key)
+        values.append([str(k) for k in keys])
+    key = f"{_q(RECORD_ALIAS)}.{_q(spec.key)}"
+    optional = [f"{_q(RECORD_ALIAS)}.{_q(c)}" if c else "NULL" for c in (spec.business_key, spec.version)]
+    links = [
+        f"{_col(ours, RECORD_ALIAS)} AS {_q(f'_on{n}_{i}')}"
+        for n, lst in enumerate(spec.lists)
+        for i, (_, ours) in enumerate(lst.on)
+    ]
+    inner = [
+        f"CAST({key} AS VARCHAR) AS _key_text", f"{key} AS _key", f"{optional[0]} AS _bk", f"{optional[1]} AS _version",
+        f"to_json(row({', '.join(columns + rule_columns)})) AS _row", *links,
+    ]  # fmt: skip
+    sql = f"SELECT {', '.join(inner)} {body}"  # noqa: S608
+    # Salt (64 hex), the row's JSON, then one md5 (32 hex) or '-' per list: fixed widths, one reading.
+    digests = ["CAST(? AS VARCHAR)", "_r._row"]
+    joins: list[str] = []
+    for n, lst in enumerate(spec.lists):
+        child_columns, _ = _select(_child_refs(lst), RECORD_ALIAS)
+        child_body, child_values = _child_body(spec, lst, identity, params, keys)
+        parents = [f"{_q(RECORD_ALIAS)}.{_q(child)}" for child, _ in lst.on]
+        item = f"to_json(row({', '.join(child_columns)}))"
+        order = ", ".join([f"{_q(RECORD_ALIAS)}.{_q(c)}" for c in lst.order_by] + [item])
+        picked = ", ".join(f"{c} AS {_q(f'_p{i}')}" for i, c in enumerate(parents))
+        joins.append(
+            f"LEFT JOIN (SELECT {picked}, md5(string_agg({item}, ',' ORDER BY {order})) AS _digest "
+            f"{child_body} GROUP BY {', '.join(parents)}) AS {_q(f'_l{n}')} ON "
+            + " AND ".join(f"{_q(f'_l{n}')}.{_q(f'_p{i}')} = _r.{_q(f'_on{n}_{i}')}" for i in range(len(parents)))
+        )
+        digests.append(f"coalesce({_q(f'_l{n}')}._digest, '-')")
+        values += child_values
+    digest = " || '|' || ".join(digests)
+    outer = (
+        f"SELECT _r._key_text, _r._key, _r._bk, _r._version, md5({digest}) AS _digest "  # noqa: S608
+        f"FROM ({sql}) AS _r " + " ".join(joins) + " ORDER BY _r._key"
+    )
+    return Query(outer, [salt, *values], INPUT_LABELS)
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +242,19 @@ def load_spec(name: str | Path) -> Spec:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SPEC_DIR.glob("*.yaml")))
         raise SpecError(f"mapping spec {name!r} not found (known: {known})")
+    return _load(path, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=256)
+def _load(path: Path, text: str) -> Spec:
+    """A spec from its text, parsed once per process and text.
+
+    PyYAML in pure Python takes ~10 ms a spec, and specs are read on every tick and every load of
+    the definitions (their metadata); a Spec is frozen, so one parsed copy serves every caller,
+    and an edited file (other text) is parsed afresh.
+    """
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SpecLoader)  # noqa: S506 - SafeLoader subclass
+        raw = yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         raise SpecError(f"{path.name}: not valid YAML: {exc}") from None
     return parse_spec(raw, path.stem)

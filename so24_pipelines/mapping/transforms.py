@@ -30,6 +30,8 @@ class TransformError(ValueError):
 
 
 def as_text(value: Any) -> str:
+    if type(value) is str:  # the usual case, first (a tick maps 100k records)
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):

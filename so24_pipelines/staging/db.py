@@ -4,11 +4,20 @@ DuckDB lets one process at a time open a database file for writing, and Dagster 
 (and each sensor tick) in a process of its own. So nobody keeps a connection open: every unit of
 work opens the file, does one short transaction and closes it, and a process that finds the file
 locked waits and tries again. Never hold a connection across a network call.
+
+Opening is on every path (a tick opens the file ten times or so), so it is kept cheap: a new
+DuckDB instance costs ~12 ms before it has read a byte, while attaching the file to one that
+exists costs ~2. Each thread keeps one in-memory instance (made in this process: none survives a
+fork), attaches the file for the unit of work on a connection of its own, and detaches it after,
+which releases the file lock exactly as closing a connection did. An instance whose detach
+failed is thrown away, so no unit of work ever inherits another's attachment.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +27,27 @@ import duckdb
 
 LOCK_WAIT_SECONDS = 120.0
 CATALOG = "hub"
+
+_local = threading.local()
+
+
+def _instance() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB instance (the file is attached to it per unit of work)."""
+    base = getattr(_local, "base", None)
+    if base is None or getattr(_local, "pid", None) != os.getpid():
+        base = duckdb.connect()
+        _local.base, _local.pid = base, os.getpid()
+    return base
+
+
+def _drop_instance() -> None:
+    base = getattr(_local, "base", None)
+    _local.base = None
+    if base is not None:
+        try:
+            base.close()
+        except duckdb.Error:
+            pass
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -32,24 +62,28 @@ def connect(path: str | Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Ite
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.02
+    base = _instance()
     while True:
-        con = duckdb.connect()
         try:
             # Attached under a fixed name: DuckDB names a catalog after its file, and a file called
             # staging.duckdb would make every "staging.x" reference ambiguous.
-            con.execute(f"ATTACH ? AS {CATALOG}", [str(path)])
-            con.execute(f"USE {CATALOG}")
+            base.execute(f"ATTACH ? AS {CATALOG}", [str(path)])
             break
         except duckdb.IOException as exc:
-            con.close()
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 2, 1.0)
+    con = base.cursor()
     try:
+        con.execute(f"USE {CATALOG}")
         yield con
     finally:
         con.close()
+        try:
+            base.execute(f"DETACH {CATALOG}")
+        except duckdb.Error:
+            _drop_instance()
 
 
 @contextmanager

@@ -19,30 +19,57 @@ Actions:
 A create the target refused (its answer was a refusal: 422, 429, ...) leaves no 'pending_create'
 row (the target made nothing), only its failure: the retry is planned as a create whose reason
 is the target's own answer, and execute still looks the business key up before creating again.
+
+A `SettledRecord` (mapping.engine.map_changed) stands for a record whose inputs are what they
+were when the flow last planned it: it carries the payload hash that gave instead of a payload.
+It is decided like any record from that hash, so on a quiet tick it is `unchanged` without being
+mapped or hashed; it has nothing to send, so should the id map have moved under it since the
+engine looked (another run wrote the record meanwhile), it is skipped with that reason and mapped
+afresh next tick, never written. `remember_inputs` keeps, after a load, the input digest and
+payload hash of each record mapped afresh, which is what the next tick settles by.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import duckdb
 
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.hashing import UnhashablePayload, payload_hash
 from so24_pipelines.sync.records import MappedRecord
-from so24_pipelines.sync.schema import sync_schema_exists
+from so24_pipelines.sync.schema import sync_schema_exists, utcnow
 from so24_pipelines.sync.store import (
     FailureRow,
     IdMapRow,
     read_business_key_owners,
     read_failures,
-    read_id_map,
+    read_inputs,
     read_open_keys,
+    read_plan_state,
+    write_inputs,
 )
 
 PlanAction = Literal["create", "update", "unchanged", "skip", "resolve"]
+MOVED_WHILE_PLANNING = (
+    "its inputs had not changed since it was last planned, but its id map row changed while this run "
+    "was planning (another run wrote it); it is mapped again next tick"
+)
+
+
+@dataclass(frozen=True)
+class SettledRecord(MappedRecord):
+    """A record not mapped again: its inputs are as they were when `payload_hash` was planned.
+
+    Keys and version are the record's own; the payload is empty and never sent (module docstring).
+    """
+
+    payload_hash: str = ""
+
 PLAN_ACTIONS: tuple[PlanAction, ...] = ("skip", "create", "resolve", "update", "unchanged")
 WRITE_ACTIONS: frozenset[str] = frozenset({"create", "update", "resolve"})
 
@@ -125,64 +152,84 @@ def plan(
     upserts_by_key: bool = False,
     source_system: str | None = None,
 ) -> Plan:
-    """Diff mapped records against sync.id_map and the last-sent hashes. Reads only."""
+    """Diff mapped records against sync.id_map and the last-sent hashes. Reads only.
+
+    A tick plans every record of a flow (100k), nearly all unchanged, so the comparison with the id
+    map is made in DuckDB: only the rows of records that are not unchanged come back to Python
+    (`read_plan_state`), and only a batch with a create in it looks at who owns business keys.
+    """
     batch = list(records)
-    decided: dict[int, PlannedItem] = {}
-    hashes: dict[int, str] = {}
-    first_index: dict[str, int] = {}
+    items: list[PlannedItem | None] = [None] * len(batch)
+    live: list[int] = []
+    digests: list[str] = []
+    seen: set[str] = set()
     for index, record in enumerate(batch):
-        if not record.source_key:
-            decided[index] = _skip(record, "empty source key: the record cannot be tracked in the id map")
+        key = record.source_key
+        if not key:
+            items[index] = _skip(record, "empty source key: the record cannot be tracked in the id map")
             continue
-        if record.source_key in first_index:
-            decided[index] = _skip(
-                record, "duplicate source key in this batch; the first occurrence is planned"
-            )
+        if key in seen:
+            items[index] = _skip(record, "duplicate source key in this batch; the first occurrence is planned")
             continue
-        first_index[record.source_key] = index
+        seen.add(key)
         if record.skip_reason:
-            decided[index] = _skip(record, record.skip_reason)
+            items[index] = _skip(record, record.skip_reason)
             continue
-        try:
-            hashes[index] = payload_hash(record.payload)
-        except UnhashablePayload as exc:
-            decided[index] = _skip(record, f"payload cannot be serialised: {exc}")
+        if isinstance(record, SettledRecord):
+            digest = record.payload_hash
+        else:
+            try:
+                digest = payload_hash(record.payload)
+            except UnhashablePayload as exc:
+                items[index] = _skip(record, f"payload cannot be serialised: {exc}")
+                continue
+        live.append(index)
+        digests.append(digest)
 
-    live = [index for index in range(len(batch)) if index not in decided]
-    keys = [batch[index].source_key for index in live]
-    business_keys = sorted({bk for index in live if (bk := batch[index].business_key)})
-    id_rows, failures, owners = _read_state(db_path, flow, keys, business_keys)
-
-    in_batch = set(keys)
-    taken: dict[str, str] = {}
-    for bk, owner in owners:
-        if owner not in in_batch:
-            taken.setdefault(bk, owner)
-    for index in live:
+    state = _read_state(db_path, flow, batch, live, digests, (target_system, target_entity))
+    taken = _taken(batch, live, state) if state.creates else {}
+    for index, digest in zip(live, digests, strict=True):
         record = batch[index]
-        if record.business_key and record.business_key not in taken and record.source_key in id_rows:
-            taken[record.business_key] = record.source_key
-
-    for index in live:
-        record = batch[index]
-        decided[index] = _decide(
+        target_key = state.unchanged.get(record.source_key)
+        if target_key is not None:  # what _decide answers for it, found in DuckDB
+            items[index] = PlannedItem("unchanged", record, digest, target_key)
+            continue
+        item = _decide(
             record,
-            hashes[index],
-            id_rows.get(record.source_key),
-            failures.get(record.source_key),
+            digest,
+            state.rows.get(record.source_key),
+            state.failures.get(record.source_key),
             taken,
             target_system=target_system,
             target_entity=target_entity,
             upserts_by_key=upserts_by_key,
         )
+        if item.action in WRITE_ACTIONS and isinstance(record, SettledRecord):
+            item = _skip(record, MOVED_WHILE_PLANNING)
+        items[index] = item
     return Plan(
         flow=flow,
         target_system=target_system,
         target_entity=target_entity,
         source_system=source_system,
         upserts_by_key=upserts_by_key,
-        items=tuple(decided[index] for index in range(len(batch))),
+        items=tuple(item for item in items if item is not None),
     )
+
+
+def _taken(batch: list[MappedRecord], live: list[int], state: _State) -> dict[str, str]:
+    """Business key -> the source key that holds it: another record's id map row (not in this
+    batch), else a record of this batch that has an id map row. Only a create consults it."""
+    in_batch = {batch[index].source_key for index in live}
+    taken: dict[str, str] = {}
+    for bk, owner in state.owners:
+        if owner not in in_batch:
+            taken.setdefault(bk, owner)
+    for index in live:
+        record = batch[index]
+        if record.business_key and record.business_key not in taken and state.has_row(record.source_key):
+            taken[record.business_key] = record.source_key
+    return taken
 
 
 def failed_keys(db_path: str | Path, flow: str) -> list[str]:
@@ -198,15 +245,66 @@ def failed_keys(db_path: str | Path, flow: str) -> list[str]:
         return read_open_keys(con, flow)
 
 
+def settled_inputs(
+    con: duckdb.DuckDBPyConnection, flow: str, key_prefix: str, query_sql: str, query_params: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """An input query's rows, each with the payload hash its record may be settled with (None: map
+    it afresh); read in the caller's transaction (store.read_inputs)."""
+    return read_inputs(con, flow, key_prefix, query_sql, query_params)
+
+
+def remember_inputs(db_path: str | Path, flow: str, inputs: Mapping[str, str], plans: Iterable[Plan]) -> int:
+    """Keep the input digest and planned payload hash of each record mapped afresh (`inputs`:
+    loader key -> digest, from map_changed) that the plans of `flow` hashed; the next tick settles
+    by them. Call it after a load that was not a dry run; returns how many were kept."""
+    rows = [
+        (item.record.source_key, inputs[item.record.source_key], item.payload_hash)
+        for one in plans
+        if one.flow == flow
+        for item in one.items
+        if item.payload_hash and item.record.source_key in inputs and not isinstance(item.record, SettledRecord)
+    ]
+    if rows:
+        with transaction(db_path) as con:
+            write_inputs(con, flow, rows, utcnow())
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class _State:
+    """What the id map says about one batch: unchanged records' target keys, the other records'
+    rows and failures, whether any record has no row (a create), and who owns those business keys."""
+
+    unchanged: dict[str, str]
+    rows: dict[str, IdMapRow]
+    failures: dict[str, FailureRow]
+    creates: bool
+    owners: list[tuple[str, str]]
+
+    def has_row(self, key: str) -> bool:
+        return key in self.unchanged or key in self.rows
+
+
 def _read_state(
-    db_path: str | Path, flow: str, keys: list[str], business_keys: list[str]
-) -> tuple[dict[str, IdMapRow], dict[str, FailureRow], list[tuple[str, str]]]:
+    db_path: str | Path,
+    flow: str,
+    batch: list[MappedRecord],
+    live: list[int],
+    digests: list[str],
+    target: tuple[str, str],
+) -> _State:
+    keys = [batch[index].source_key for index in live]
     with transaction(db_path) as con:
         if not sync_schema_exists(con):
-            return {}, {}, []
-        return (
-            read_id_map(con, flow, keys),
+            return _State({}, {}, {}, bool(live), [])
+        unchanged, rows = read_plan_state(con, flow, keys, digests, *target)
+        missing = [i for i in live if batch[i].source_key not in unchanged and batch[i].source_key not in rows]
+        business_keys = sorted({bk for index in missing if (bk := batch[index].business_key)})
+        return _State(
+            unchanged,
+            rows,
             read_failures(con, flow, keys),
+            bool(missing),
             read_business_key_owners(con, flow, business_keys),
         )
 

@@ -31,6 +31,7 @@ from so24_pipelines.flows.rackbeat.readiness import (
 )
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.sync import DEFAULT_CLAIM_TTL, failed_keys
+from so24_pipelines.sync.planner import remember_inputs
 
 # The hub's own fields plus the one on orders: where R4 keeps the 24SO OrderId (its business key).
 ORDER_FIELDS = {**HUB_FIELDS, "orders": (ORDER_FIELD_NAME, "order")}
@@ -85,6 +86,8 @@ def run_orders(
     result = run.load(
         FLOW, mapped.records, target, source_system="so24", max_workers=max_workers, claim_ttl=claim_ttl
     )
+    if not run.dry_run:
+        remember_inputs(run.db_path, FLOW, mapped.inputs, result.plans)
     if not run.dry_run and only is None:
         write_marks(run.db_path, mapped.marks, so24_status)
     return result.noting(readiness=readiness.to_markdown())

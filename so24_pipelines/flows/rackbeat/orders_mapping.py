@@ -11,7 +11,10 @@ checks that are rules rather than field pairs:
   one order with no status filter at all.
 - **Only what changed.** After a good load R4 remembers, per company and status setting, how far
   it has read staging (sync.state); the next tick maps only orders whose staged content changed
-  since, so a quiet tick costs a query, not a pass over every open order.
+  since, so a quiet tick costs a query, not a pass over every open order. Of those (and of every
+  order on a full pass), an order whose mapped inputs (its row, its rows, their products) are what
+  they were when R4 last planned it is not mapped again (the engine's `map_changed`): the loader
+  counts it unchanged from the hash it sent last.
 - **Keys.** The engine keys a record by OrderId within one 24SO company; the loader's key is
   "<identity>:<OrderId>" so several companies can share one staging file (X9). The business key
   stays the OrderId: it is what Rackbeat stores (order number and "24so order id").
@@ -29,9 +32,11 @@ from typing import get_args
 
 from so24_pipelines.connectors.rackbeat import PRODUCT_NUMBER_MAX
 from so24_pipelines.mapping import Spec, load_spec, map_records
+from so24_pipelines.mapping.engine import map_changed, source_digest
 from so24_pipelines.settings import So24OrderState
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync import flow_key
+from so24_pipelines.sync.planner import SettledRecord
 from so24_pipelines.sync.records import MappedRecord
 from so24_pipelines.sync.state import get_state, set_state
 
@@ -74,7 +79,7 @@ def split_key(source_key: str) -> tuple[str, str]:
 
 def _checked(record: MappedRecord, identity: str, rackbeat_status: str) -> MappedRecord:
     key = f"{identity}:{record.source_key}"
-    if record.skip_reason:
+    if record.skip_reason or isinstance(record, SettledRecord):
         return replace(record, source_key=key)
     lines = record.payload.get("lines") or []
     problems = [
@@ -103,6 +108,8 @@ class MappedOrders:
 
     records: list[MappedRecord]
     marks: dict[str, datetime] = field(default_factory=dict)
+    # loader key -> input digest of each order mapped afresh (planner.remember_inputs after a load)
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def mark_key(identity: str, so24_status: str) -> str:
@@ -179,7 +186,12 @@ def map_orders(
                 db_path, identity, statuses, (since or {}).get(identity), overlap
             )
             if keys is None or keys:
-                mapped = map_records(db_path, spec, identity, {"so24_statuses": statuses}, keys=keys)
+                batch = map_changed(
+                    db_path, spec, identity, {"so24_statuses": statuses}, flow=FLOW, keys=keys,
+                    key_prefix=f"{identity}:", context=f"{rackbeat_status} {source_digest(__name__)}",
+                )  # fmt: skip
+                mapped = batch.records
+                result.inputs.update(batch.inputs)
         seen = {r.source_key for r in mapped}
         extra = [k for k in wanted.get(identity, []) if k not in seen]
         if extra:
