@@ -67,6 +67,17 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
+# Definitions are a pure function of the settings, and Dagster asks for them more than once per run
+# (the launch and the run worker each load the code location): built once per settings content, so
+# a changed so24.yaml still gives new definitions (benchmark P5: launch to RUN_START).
+_BUILT: dict[str, dg.Definitions] = {}
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return build_definitions(load_settings())
+    settings = load_settings()
+    key = settings.model_dump_json()
+    if key not in _BUILT:
+        _BUILT.clear()
+        _BUILT[key] = build_definitions(settings)
+    return _BUILT[key]

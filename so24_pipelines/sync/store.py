@@ -239,6 +239,7 @@ def write_inputs(
     """Remember (source key, input digest, payload hash) for records mapped afresh."""
     if not rows:
         return
+    con.execute("CREATE SCHEMA IF NOT EXISTS sync")
     con.execute(_INPUTS_DDL)
     columns = {"source_key": [r[0] for r in rows], "input_digest": [r[1] for r in rows],
                "payload_hash": [r[2] for r in rows]}  # fmt: skip

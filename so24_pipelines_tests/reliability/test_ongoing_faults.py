@@ -72,8 +72,13 @@ def scenario(sandbox, settings: Settings, res: dict[str, Any], db: Path) -> int:
 
 def world(sandbox) -> dict[str, Any]:
     """Both systems' state without the ids and times each run assigns anew."""
-    articles = {n: {k: v for k, v in a.items() if k not in ("articleSystemId", "articleDataLastUpdated")}
-                for n, a in wms_articles(sandbox).items()}
+    articles = {}
+    for n, a in wms_articles(sandbox).items():
+        article = {k: v for k, v in a.items() if k not in ("articleSystemId", "articleDataLastUpdated")}
+        # the goods-in time is the moment of the count: whether there was one is state, when is not
+        inventory = dict(article.get("inventoryInfo") or {})
+        inventory["lastInDate"] = inventory.get("lastInDate") is not None
+        articles[n] = {**article, "inventoryInfo": inventory}
     orders = {}
     for number, o in wms_orders(sandbox).items():
         info = {k: v for k, v in o["orderInfo"].items() if k not in ("orderId", "createdDate", "wayBill")}

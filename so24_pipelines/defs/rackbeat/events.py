@@ -229,7 +229,7 @@ def _events_sensor(settings: Settings, shipped_job: Any, booked_job: Any) -> dg.
     @dg.sensor(
         name="rackbeat_order_events",
         jobs=[shipped_job, booked_job],
-        minimum_interval_seconds=10,
+        minimum_interval_seconds=5,  # the webhook path: shipped in Rackbeat -> Sent in 24SO within P4 10 s
         default_status=on,
     )
     def rackbeat_order_events(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult:

@@ -10,9 +10,9 @@ blocks the whole order with the reason. After the spec, the rows are checked (or
 each order gets its business key, "<reference>@<CustomerId>", which the 24SO target looks up.
 
 Every selected order is mapped on every tick (`map_records`); the loader then counts an order
-whose payload is what 24SO was sent as unchanged, so a quiet tick writes nothing. (The engine's
-`map_changed`, which skips mapping unchanged inputs, cannot take a spec with `else_skip` rules
-yet: its input query puts the rules' column aliases inside `row(...)`.)
+whose payload is what 24SO was sent as unchanged, so a quiet tick writes nothing. The engine's
+`map_changed` (skip mapping unchanged inputs) now takes specs with `else_skip` rules too; L2's
+volumes have not needed it yet.
 """
 
 from __future__ import annotations
