@@ -99,7 +99,7 @@ class TokenSource(ABC):
                 self._token = None
 
 
-class SentToken(requests.auth.AuthBase):
+class SentToken(requests.auth.AuthBase, ABC):
     """Puts the current token on each prepared request and remembers, per thread, what it sent.
 
     The token is read while `requests` prepares each attempt, so a retry after a long Retry-After
@@ -110,9 +110,9 @@ class SentToken(requests.auth.AuthBase):
         self._token = token
         self._sent = threading.local()
 
+    @abstractmethod
     def _attach(self, request: requests.PreparedRequest, value: str) -> None:
-        """Put `value` on `request` the way the vendor wants it."""
-        raise NotImplementedError
+        """Put `value` on `request` the way the vendor wants it (LNB: a query parameter; Smartdok: Bearer)."""
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         value = self._token()

@@ -477,14 +477,14 @@ class Scenario(ABC):
 
     @abstractmethod
     def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
-        raise NotImplementedError
+        """The user's actions in every system before hub tick `tick` (0: before the initial sync)."""
 
     def manual(self, hub: Hub, tick: int) -> None:  # noqa: B027 - an optional hook: most users launch nothing by hand
         """Runs a user launches by hand in the hub (R9), inside the tick."""
 
     @abstractmethod
     def expect(self, snap: systems.Snapshot) -> list[str]:
-        raise NotImplementedError
+        """What the end state must show, as problems (empty: the user's actions arrived where meant)."""
 
 
 class RackbeatOrders(Scenario):

@@ -113,7 +113,7 @@ def test_connect_timeouts_stop_before_the_budget_would_be_exceeded():
     with pytest.raises(UnreachableError) as info:
         client.put("api/v1/articles", json_body={})
     assert clock[0] <= RetryPolicy().connect_budget
-    assert 1 < adapter.sends < 10
+    assert 1 < adapter.sends < 10, "retried, and stopped by the connect budget before all 10 attempts"
     assert "ongoing.base_url" in str(info.value) and "http://ongoing.example/sandbox/api/v1/articles" in str(info.value)
 
 

@@ -176,18 +176,19 @@ class _WritesBack(WriteLog, ABC):
 
     @abstractmethod
     def _get(self, so24_id: int) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The 24SO record by id, or None when 24SO has none (a link to a deleted record)."""
 
     @abstractmethod
     def _match(self, record: MappedRecord) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The one unlinked 24SO record the entity's keys find (match before create), else None;
+        two candidates raise RecordRejected naming both (held)."""
 
     def _create_body(self, record: MappedRecord) -> dict[str, Any]:
         return sendable(record.payload)
 
     @abstractmethod
     def _save(self, record: MappedRecord, body: dict[str, Any], *, creating: bool) -> str:
-        raise NotImplementedError
+        """Write `body` through connectors/so24/writes.py; the 24SO id it was saved under."""
 
 
 class So24Products(_WritesBack):
