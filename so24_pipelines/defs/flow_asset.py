@@ -238,6 +238,24 @@ def flow_checks(specs: Iterable[FlowAsset]) -> list[dg.AssetChecksDefinition]:
     return [failed_records_check(spec.name, spec.owns) for spec in specs if spec.owns]
 
 
+def one_flow_on_demand_and_schedule(
+    spec: FlowAsset, asset: dg.AssetsDefinition, *, job: str, schedule: str, minutes: int, running: bool,
+    what: str,
+) -> dg.Definitions:
+    """A flow that is its own job: the asset, its check, a job to launch it by hand (`what` it does
+    now) and a schedule of that job every `minutes` (flows.<id>.cadence_minutes), running by default
+    when `running`. Resources come from the main Definitions."""
+    flow_job = dg.define_asset_job(
+        job, selection=dg.AssetSelection.assets(spec.name), tags=flow_tags(spec.flow),
+        description=f"{spec.flow} - {what} now (the manual trigger).",
+    )  # fmt: skip
+    ticks = every(
+        schedule, flow_job, minutes, running=running,
+        description=f"{spec.flow} - every {minutes} minutes (flows.{spec.flow}.cadence_minutes).",
+    )  # fmt: skip
+    return dg.Definitions(assets=[asset], asset_checks=flow_checks([spec]), jobs=[flow_job], schedules=[ticks])
+
+
 def every(
     name: str, job: Any, minutes: int, *, running: bool,
     description: str | None = None,

@@ -22,7 +22,7 @@ written (flows/pairing.py), so an order can never land in another company.
 
 import dagster as dg
 
-from so24_pipelines.defs.flow_asset import FlowAsset, every, flow_asset, flow_checks, flow_tags
+from so24_pipelines.defs.flow_asset import FlowAsset, flow_asset, one_flow_on_demand_and_schedule
 from so24_pipelines.defs.lnb.resources import LnbResource
 from so24_pipelines.defs.resources import So24Resource
 from so24_pipelines.flows.context import RunContext
@@ -91,17 +91,8 @@ def build_lnb_orders_asset(settings: Settings) -> dg.AssetsDefinition:
 def build_lnb_orders_definitions(settings: Settings) -> dg.Definitions:
     """The L2 asset, its check, the `lnb_orders` job and its schedule (resources come from elsewhere)."""
     l2 = settings.flows.L2
-    job = dg.define_asset_job(
-        JOB, selection=dg.AssetSelection.assets(ASSET), tags=flow_tags("L2"),
-        description="L2 - export the LNB orders waiting for 24SO now (the manual trigger).",
-    )  # fmt: skip
-    schedule = every(
-        SCHEDULE, job, l2.cadence_minutes, running=settings.lnb.enabled and l2.enabled,
-        description=f"L2 - every {l2.cadence_minutes} minutes (flows.L2.cadence_minutes).",
-    )  # fmt: skip
-    return dg.Definitions(
-        assets=[build_lnb_orders_asset(settings)],
-        asset_checks=flow_checks([orders_asset_spec(settings)]),
-        jobs=[job],
-        schedules=[schedule],
+    return one_flow_on_demand_and_schedule(
+        orders_asset_spec(settings), build_lnb_orders_asset(settings), job=JOB, schedule=SCHEDULE,
+        minutes=l2.cadence_minutes, running=settings.lnb.enabled and l2.enabled,
+        what="export the LNB orders waiting for 24SO",
     )

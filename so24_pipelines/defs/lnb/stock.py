@@ -16,7 +16,7 @@ Definitions); "so24" is only asked which company LNB is paired with: L1 never wr
 
 import dagster as dg
 
-from so24_pipelines.defs.flow_asset import FlowAsset, every, flow_asset, flow_checks, flow_tags
+from so24_pipelines.defs.flow_asset import FlowAsset, flow_asset, one_flow_on_demand_and_schedule
 from so24_pipelines.defs.lnb.resources import LnbResource
 from so24_pipelines.defs.resources import So24Resource
 from so24_pipelines.flows.context import RunContext
@@ -72,17 +72,8 @@ def build_lnb_stock_asset(settings: Settings) -> dg.AssetsDefinition:
 def build_lnb_stock_definitions(settings: Settings) -> dg.Definitions:
     """The L1 asset, its check, the `lnb_stock` job and its schedule (resources come from elsewhere)."""
     l1 = settings.flows.L1
-    job = dg.define_asset_job(
-        JOB, selection=dg.AssetSelection.assets(ASSET), tags=flow_tags("L1"),
-        description="L1 - send the 24SO stock figures that changed to Le New Black now (the manual trigger).",
-    )  # fmt: skip
-    schedule = every(
-        SCHEDULE, job, l1.cadence_minutes, running=settings.lnb.enabled and l1.enabled,
-        description=f"L1 - every {l1.cadence_minutes} minutes (flows.L1.cadence_minutes).",
-    )  # fmt: skip
-    return dg.Definitions(
-        assets=[build_lnb_stock_asset(settings)],
-        asset_checks=flow_checks([stock_asset_spec(settings)]),
-        jobs=[job],
-        schedules=[schedule],
+    return one_flow_on_demand_and_schedule(
+        stock_asset_spec(settings), build_lnb_stock_asset(settings), job=JOB, schedule=SCHEDULE,
+        minutes=l1.cadence_minutes, running=settings.lnb.enabled and l1.enabled,
+        what="send the 24SO stock figures that changed to Le New Black",
     )
