@@ -45,7 +45,12 @@ SANDBOX_CREDENTIAL_ENV = {
 RECEIVER_PORT = 8025
 # The sandbox's size in `so24 sandbox` and `so24 demo`: the figures the README quotes are at it.
 DEMO_SCALE = 200
-DEMO_SYSTEMS = ("rackbeat", "ongoing")  # the systems the sandbox emulates today
+# The systems `so24 demo` connects, each with the sandbox's 24SO company it is paired with (X9: an
+# index into the sandbox's identities; None: not paired with 24SO, Netvisor pairs with Rackbeat).
+# Company 1 has Rackbeat as its warehouse, LNB as its B2B portal and Smartdok for hours (the seeds of
+# those sandboxes match its registers), company 2 Ongoing: no order goes to two warehouses and each
+# company's stock has one master.
+DEMO_SYSTEMS: dict[str, int | None] = {"rackbeat": 0, "ongoing": 1, "lnb": 0, "smartdok": 0, "netvisor": None}
 # What a running `so24 demo` leaves in its DAGSTER_HOME for `so24 check` (make check): its pid,
 # settings file and sandbox URL. No credential values: check asks the sandbox for the same public
 # demo credentials the demo took, for the vars not set in its own environment.
@@ -195,17 +200,20 @@ def demo_settings(home: Path, sandbox_url: str) -> Path:
             data[name]["enabled"] = True
         companies = [i["id"] for i in requests.get(f"{sandbox_url}/_sandbox/24so/credentials", timeout=10).json()
                      .get("identities", [])]  # fmt: skip
-        if len(companies) >= len(DEMO_SYSTEMS):
+        wanted = max(i for i in DEMO_SYSTEMS.values() if i is not None) + 1
+        if len(companies) >= wanted:
             # X9: each warehouse serves one company, so no order goes to two warehouses.
             data["so24"]["identities"] = companies
-            for name, company in zip(DEMO_SYSTEMS, companies, strict=False):
-                data[name]["so24_identity"] = company
+            for name, index in DEMO_SYSTEMS.items():
+                if index is not None:
+                    data[name]["so24_identity"] = companies[index]
         path.write_text(
-            "# Written by `so24 demo`: the bundled sandbox's URLs, with Rackbeat and Ongoing connected,\n"
-            "# each paired with one of the sandbox's two 24SO companies (<system>.so24_identity): company 1\n"
-            "# with Rackbeat, company 2 with Ongoing. Each company's stock has one master: R8 (Rackbeat,\n"
-            "# company 1) is on, O5 (Ongoing) off; to make Ongoing company 2's master as well, set\n"
-            "# flows: {O5: {enabled: true}, R8: {enabled: true}} (both, or O5 turns R8's default off).\n"
+            "# Written by `so24 demo`: the bundled sandbox's URLs with every system connected, each paired\n"
+            "# with one of the sandbox's two 24SO companies (<system>.so24_identity): company 1 with Rackbeat,\n"
+            "# Le New Black and Smartdok, company 2 with Ongoing; Netvisor with Rackbeat. Each company's\n"
+            "# stock has one master: R8 (Rackbeat, company 1) is on, O5 (Ongoing) off; to make Ongoing\n"
+            "# company 2's master as well, set flows: {O5: {enabled: true}, R8: {enabled: true}} (both, or\n"
+            "# O5 turns R8's default off).\n"
             "# Edit freely; see so24.example.yaml.\n"
             + yaml.safe_dump(data)
         )
