@@ -361,6 +361,18 @@ def test_skus_without_the_key_cannot_be_sent_and_lnb_still_lists_them(client):
         client.write_stock("sku", [{"ean13": "7000079269196", "in_stock": 1}])
 
 
+def test_the_codes_lnb_carries_come_from_one_inventory_read_and_follow_the_brands_edits(sandbox, client):
+    lines = stock_of(sandbox)
+    before = calls(sandbox, "GET /inventory")
+    assert client.inventory_codes("ean13") == {s["ean13"] for s in lines if s["ean13"]}
+    assert client.inventory_codes("sku") == {s["sku"] for s in lines if s["sku"]}
+    assert calls(sandbox, "GET /inventory") - before == 2
+    uncoded = next(s for s in lines if s["ean13"] is None and s["sku"] is None)
+    sandbox.control("PATCH", f"lnb/skus/{uncoded['id']}", json={"ean13": "7000000000017", "sku": "SAMPLE-S"})
+    assert "7000000000017" in client.inventory_codes("ean13") and "SAMPLE-S" in client.inventory_codes("sku")
+    assert client.write_stock_levels("ean13", {"7000000000017": 3})[0].ok
+
+
 def test_one_item_set_and_read_back(sandbox, client):
     ean = next(s["ean13"] for s in stock_of(sandbox) if s["ean13"])
     stored = client.set_stock("ean13", ean, Decimal("5"), is_blocked=True)

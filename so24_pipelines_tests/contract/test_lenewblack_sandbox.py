@@ -255,3 +255,24 @@ def test_behaviour_refuses_unknown_switches(sandbox):
     sandbox.control("POST", "lnb/behaviour", json={"page_size": 3})
     sandbox.reset()
     assert sandbox.control("GET", "lnb/behaviour").json()["page_size"] == 500
+
+
+def test_the_brand_codes_and_uncodes_a_sku_and_stock_writes_follow(call, sandbox):
+    lines = sandbox.control("GET", "lnb/inventory").json()
+    coded = next(s for s in lines if s["ean13"] and s["sku"])
+    taken = next(s for s in lines if s["ean13"] and s["ean13"] != coded["ean13"])
+    recoded = sandbox.control("PATCH", f"lnb/skus/{coded['id']}", json={"ean13": "7000000000024", "sku": None})
+    assert recoded.status_code == 200 and (recoded.json()["ean13"], recoded.json()["sku"]) == ("7000000000024", None)
+    answer = call("POST", "multi/inventory/ean", json={"requests": [
+        {"ean13": coded["ean13"], "in_stock": 1}, {"ean13": "7000000000024", "in_stock": 2},
+    ]}).json()  # fmt: skip
+    assert [d["status"] for d in answer["data"]] == ["error", "success"]
+    assert call("POST", "inventory/sku", json={"sku": coded["sku"], "in_stock": 1}).status_code == 422
+
+    def patch(sid: int, body: dict[str, Any]) -> requests.Response:
+        return requests.patch(f"{sandbox.url}/_sandbox/lnb/skus/{sid}", json=body, timeout=30)
+
+    clash = patch(coded["id"], {"ean13": taken["ean13"]})
+    assert clash.status_code == 422 and "ean13" in clash.json()["errors"]
+    assert patch(999999, {"sku": "X"}).status_code == 404
+    assert patch(coded["id"], {}).status_code == 422

@@ -9,7 +9,9 @@ The rules a page follows (README.md says them to its readers in one sentence):
   config of the **Launch** just before it). Any other block, anywhere, carries
   `<!-- not-run: reason -->` on the line before it, or the page fails: a new command nobody runs
   is exactly what goes stale.
-- The walkthrough starts at `<!-- walkthrough -->` and ends at the next `## ` heading.
+- A walkthrough starts at `<!-- walkthrough -->` and ends at the next `## ` heading. A page may
+  hold several (one per `## ` section, e.g. one per flow); they run in page order against one demo,
+  so a later one starts from what the earlier ones left.
 - In its prose, these phrases are actions and checks (names in backticks):
   **Launch** `job`; **Materialize** `a`, `b`; **Wait** 60 s; sensor `s` starts `job`;
   `asset` shows `created 1`, `updated 0`; `asset`'s preview says `text`; and, after a Launch or
@@ -116,7 +118,7 @@ class Page:
         return self.path.name
 
 
-def _fences(lines: list[str], start: int, end: int) -> tuple[list[Fence], list[tuple[int, int]]]:
+def _fences(lines: list[str], walkthroughs: list[tuple[int, int]]) -> tuple[list[Fence], list[tuple[int, int]]]:
     """Every fenced block, and the line spans (0-based, end exclusive) they cover."""
     fences: list[Fence] = []
     spans: list[tuple[int, int]] = []
@@ -139,7 +141,7 @@ def _fences(lines: list[str], start: int, end: int) -> tuple[list[Fence], list[t
                 info=opened["info"].strip(),
                 text="\n".join(body),
                 not_run=marker["reason"].strip() if marker else None,
-                in_walkthrough=start <= i < end,
+                in_walkthrough=any(start <= i < end for start, end in walkthroughs),
             )
         )
         spans.append((i, j + 1))
@@ -170,28 +172,24 @@ def _counts(text: str) -> dict[str, int]:
     return {key: int(value) for key, value in re.findall(r"`([a-z_/]+)\s+(-?\d+)`", text)}
 
 
-def parse(path: Path) -> Page:
-    """The page's fences, its walkthrough's actions in order, and what breaks the rules above."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    starts = [i for i, ln in enumerate(lines) if ln.strip() == WALKTHROUGH]
-    problems: list[str] = []
-    if len(starts) > 1:
-        problems.append(f"{path.name}: {len(starts)} walkthrough markers; one page, one walkthrough")
-    start = starts[0] if starts else len(lines)
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    fences, spans = _fences(lines, start, end)
+def _walkthroughs(path: Path, lines: list[str], problems: list[str]) -> list[tuple[int, int]]:
+    """(marker line, end line) of each walkthrough, 0-based, end exclusive: marker to next `## `."""
+    found: list[tuple[int, int]] = []
+    for start in (i for i, ln in enumerate(lines) if ln.strip() == WALKTHROUGH):
+        if found and start < found[-1][1]:
+            problems.append(
+                f"{path.name}:{start + 1}: a second walkthrough marker in one section; "
+                "one walkthrough per `## ` section"
+            )
+            continue
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        found.append((start, end))
+    return found
 
-    for i, ln in enumerate(lines):
-        if _NOT_RUN.match(ln):
-            following = next((k for k in range(i + 1, len(lines)) if lines[k].strip()), None)
-            if following is None or not _FENCE.match(lines[following]):
-                problems.append(f"{path.name}:{i + 1}: a not-run marker must stand right before a fenced block")
-            elif not _NOT_RUN.match(ln)["reason"].strip():
-                problems.append(f"{path.name}:{i + 1}: a not-run marker needs its reason")
 
-    # The walkthrough in page order: prose between fences (phrases found by offset), then the fence.
-    items: list[tuple[int, int, Action]] = []  # (line, order within line, action)
-    covered = {k for a, b in spans for k in range(a, b)}
+def _phrases(path: Path, lines: list[str], start: int, end: int, covered: set[int], problems: list[str]) -> list[tuple[int, int, Action]]:
+    """The actions and checks the prose of one walkthrough names: (line, offset within it, action)."""
+    items: list[tuple[int, int, Action]] = []
     prose_lines = [(i, lines[i]) for i in range(start + 1, end) if i not in covered]
     text = "\n".join(ln for _, ln in prose_lines)
     offsets: list[int] = []
@@ -227,6 +225,29 @@ def parse(path: Path) -> Page:
         problems.append(
             f"{path.name}:{line_at(m.start())}: {m.group(0)} is a command in prose; put it in a ```bash block"
         )
+    return items
+
+
+def parse(path: Path) -> Page:
+    """The page's fences, its walkthroughs' actions in page order, and what breaks the rules above."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems: list[str] = []
+    walkthroughs = _walkthroughs(path, lines, problems)
+    fences, spans = _fences(lines, walkthroughs)
+
+    for i, ln in enumerate(lines):
+        if _NOT_RUN.match(ln):
+            following = next((k for k in range(i + 1, len(lines)) if lines[k].strip()), None)
+            if following is None or not _FENCE.match(lines[following]):
+                problems.append(f"{path.name}:{i + 1}: a not-run marker must stand right before a fenced block")
+            elif not _NOT_RUN.match(ln)["reason"].strip():
+                problems.append(f"{path.name}:{i + 1}: a not-run marker needs its reason")
+
+    # Each walkthrough in page order: prose between fences (phrases found by offset), then the fence.
+    covered = {k for a, b in spans for k in range(a, b)}
+    items: list[tuple[int, int, Action]] = []  # (line, order within line, action)
+    for start, end in walkthroughs:
+        items += _phrases(path, lines, start, end, covered, problems)
 
     for fence in fences:
         if fence.not_run is not None:
@@ -271,6 +292,9 @@ def parse(path: Path) -> Page:
                 runs[-1].fails_with = action.text
             continue
         actions.append(action)
-    if starts and not actions:
-        problems.append(f"{path.name}: the walkthrough has no step the test can run")
+    for start, end in walkthroughs:
+        if not any(start < action.line - 1 < end for action in actions) and not any(
+            f.in_walkthrough and f.not_run is None and start < f.line - 1 < end for f in fences
+        ):
+            problems.append(f"{path.name}: the walkthrough has no step the test can run")
     return Page(path=path, fences=fences, actions=actions, problems=problems)

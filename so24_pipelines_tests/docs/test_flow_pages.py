@@ -1,4 +1,4 @@
-"""docs/flows/*.md as tests: each page's "Seeing it in `make demo`" walkthrough runs as written
+"""docs/flows/*.md as tests: each page's "Seeing it in `make demo`" walkthroughs run as written, in page order,
 against a fresh demo (demo.py: the demo's settings, env, receiver and definitions, the sandbox at
 the demo's scale) and every check it states holds. Its blocks are accounted for by
 test_readme_steps.py (one rule set for every page)."""

@@ -106,3 +106,29 @@ def test_a_launchpad_without_a_launch_and_a_walkthrough_with_nothing_to_run_are_
     assert any("a launchpad block must follow a **Launch**" in p for p in parse(_page(tmp_path, orphan)).problems)
     empty = "# P\n\n## Try\n\n<!-- walkthrough -->\nNothing to do.\n"
     assert parse(_page(tmp_path, empty)).problems == ["page.md: the walkthrough has no step the test can run"]
+
+
+def test_a_page_may_hold_one_walkthrough_per_section_run_in_page_order(tmp_path: Path) -> None:
+    second = "\n## Another flow\n\nNot part of a walkthrough.\n\n### Seeing it\n\n<!-- walkthrough -->\n" \
+        "**Launch** `lnb_orders`: `l2_orders_to_so24` shows `created 2`.\n\n" \
+        "```bash\ncurl -s localhost:8024/_sandbox/lnb/stats  # → \"status_changes\":1\n```\n"
+    text = WALKTHROUGH.replace("## After", second.lstrip("\n") + "\n## After")
+    page = parse(_page(tmp_path, text))
+    assert page.problems == []
+    kinds = [a.kind for a in page.actions]
+    assert kinds == [
+        "launch", "shows", "shell", "settings", "launch", "materialize", "wait", "sensor", "preview",
+        "launch", "shows", "shell",
+    ]  # fmt: skip
+    launch, shows, shell = page.actions[-3:]
+    assert launch.job == "lnb_orders" and shows.counts == {"created": 2}
+    assert shell.commands[0].expect == '"status_changes":1'
+    assert launch.line > page.actions[-4].line, "the second walkthrough runs after the first"
+
+
+def test_a_second_marker_in_one_section_and_an_empty_second_walkthrough_are_problems(tmp_path: Path) -> None:
+    twice = WALKTHROUGH.replace("2. Set:", "<!-- walkthrough -->\n2. Set:")
+    problems = parse(_page(tmp_path, twice)).problems
+    assert problems == ["page.md:20: a second walkthrough marker in one section; one walkthrough per `## ` section"]
+    empty = WALKTHROUGH.replace("## After", "## Later\n\n<!-- walkthrough -->\nNothing to do.\n\n## After")
+    assert parse(_page(tmp_path, empty)).problems == ["page.md: the walkthrough has no step the test can run"]

@@ -5,7 +5,8 @@ Expectations come from the sandbox's control APIs: 24SO's products as a 24SO use
 LNB's inventory as LNB holds it and its request counters; never from the code under test. The
 seeded accounts line up as a brand's do (so24_sandbox/lenewblack/seed.py): LNB's lines carry the
 24SO products' EAN1 and numbers, except where the seed leaves a code out on one side, which is what
-gives the skips (no EAN1 in 24SO) and LNB's refusals (a code LNB does not carry) below.
+gives the two kinds of skip below: no EAN1 in 24SO (not exported), and a code LNB has no line for
+(not sent, and not refused on every tick either).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def code_of(product: dict[str, Any], key: str) -> str | None:
 
 
 def expected(sandbox: SandboxProcess, key: str = "ean13") -> tuple[dict[str, int], set[str], set[str]]:
-    """(code -> units for the products LNB carries, ids LNB cannot place, ids without the code)."""
+    """(code -> units for the products LNB carries, ids whose code LNB has no line for, ids without the code)."""
     carried = lnb_stock(sandbox, key)
     written, refused, uncoded = {}, set(), set()
     for pid, product in so24_products(sandbox).items():
@@ -159,10 +160,11 @@ def test_first_run_writes_every_figure_in_one_request_a_quiet_tick_writes_none_a
     held = lnb_stock(sandbox)
     assert {code: held[code] for code in want} == want
     m = meta(first)
-    assert (m["created"], m["failed"], m["skipped"]) == (len(want), len(refused), len(uncoded))
+    assert (m["created"], m["failed"], m["skipped"]) == (len(want), 0, len(uncoded) + len(refused))
+    assert (m["not_exported"], m["not_in_lnb"]) == (len(uncoded), len(refused))
     after_first = lnb_stats(sandbox)
-    sent = len(want) + len(refused)
-    requests = math.ceil(sent / hub.settings.lnb.stock_batch_size)
+    assert after_first["stock_items_refused"] == before["stock_items_refused"], "no code LNB lacks was sent"
+    requests = math.ceil(len(want) / hub.settings.lnb.stock_batch_size)
     assert after_first["stock_requests"] - before["stock_requests"] == requests == m["lnb_stock_requests"]
 
     quiet = hub.l1()
@@ -171,8 +173,7 @@ def test_first_run_writes_every_figure_in_one_request_a_quiet_tick_writes_none_a
     assert lnb_stock(sandbox) == held
     after_quiet = lnb_stats(sandbox)
     assert after_quiet["stock_items_written"] == after_first["stock_items_written"], "no figure written"
-    # Only the items LNB refused are tried again (X5), in one request; nothing else is sent.
-    assert after_quiet["stock_items_refused"] - after_first["stock_items_refused"] == len(refused)
+    assert after_quiet["stock_requests"] == after_first["stock_requests"], "no request at all"
 
     pid, product = next((pid, p) for pid, p in so24_products(sandbox).items() if code_of(p, "ean13") in want)
     new_stock = units(product["Stock"]) + 7
@@ -187,8 +188,7 @@ def test_first_run_writes_every_figure_in_one_request_a_quiet_tick_writes_none_a
 def test_seed_002_callout_products_without_ean13_or_sku_are_not_exported(hub, sandbox):
     """Seed 002: "Products without EAN13/SKU codes won't be exported" (reported with the reason)."""
     hub.extract()
-    _, _, uncoded = expected(sandbox)
-    want, _, _ = expected(sandbox)
+    want, refused, uncoded = expected(sandbox)
     blanked, old_ean = next(
         (pid, code_of(p, "ean13")) for pid, p in so24_products(sandbox).items() if code_of(p, "ean13") in want
     )
@@ -209,7 +209,8 @@ def test_seed_002_callout_products_without_ean13_or_sku_are_not_exported(hub, sa
         logged = dict(con.execute(
             "SELECT source_key, reason FROM sync.sync_log WHERE flow = 'L1.ean13' AND action = 'skip'"
         ).fetchall())  # fmt: skip
-    assert set(logged) == {*uncoded, blanked} and "not exported" in logged[blanked]
+    assert set(logged) == {*uncoded, blanked, *refused} and "not exported" in logged[blanked]
+    assert all("not exported" in logged[pid] for pid in (*uncoded, blanked))
     assert m["created"] == len(want) - 1
     line_after = next(
         row for row in sandbox.control("GET", "lnb/inventory").json() if row["ean13"] == old_ean
@@ -228,27 +229,65 @@ def test_by_sku_products_without_a_number_are_not_exported_and_lines_are_keyed_b
     held = lnb_stock(sandbox, "sku")
     assert {code: held[code] for code in want} == want
     m = meta(result)
-    assert (m["created"], m["failed"], m["not_exported"]) == (len(want), len(refused), len(uncoded))
+    assert (m["created"], m["failed"], m["not_exported"]) == (len(want), 0, len(uncoded))
     assert m["stock_key"] == "sku" and "| 1005 | product 1005: " in m["not_exported_products"]
-    assert set(hub.failed("L1.sku")) == refused
+    assert m["not_in_lnb"] == len(refused) and hub.failed("L1.sku") == {}
+    for pid in refused:
+        assert f"| {pid} | LNB has no inventory line for SKU {so24_products(sandbox)[pid]['No']} " in (
+            m["not_in_lnb_products"]
+        )
+
+
+def test_a_code_lnb_has_no_line_for_is_skipped_every_tick_unsent_and_goes_once_the_brand_adds_it(hub, sandbox):
+    """A 24SO code LNB lacks is never sent (no red check on every tick over what no retry can fix),
+    named in the metadata and the check's description, and goes on the tick LNB carries it."""
+    hub.extract()
+    want, refused, _ = expected(sandbox)
+    before = lnb_stats(sandbox)
+    first = hub.l1()
+    m, verdict = meta(first), check(first)
+    assert m["not_in_lnb"] == len(refused) and m["failed"] == 0 and hub.failed() == {}
+    assert verdict.passed, verdict.description
+    for pid in refused:
+        ean = so24_products(sandbox)[pid]["EAN1"]
+        assert f"| {pid} | LNB has no inventory line for EAN13 {ean} (GET /inventory): not sent" in (
+            m["not_in_lnb_products"]
+        )
+        assert f"product {pid}: LNB has no inventory line for EAN13 {ean}" in (verdict.description or "")
+    assert f"{len(refused)} product(s) not sent, LNB has no line for their code" in (verdict.description or "")
+
+    second = hub.l1()
+    assert meta(second)["not_in_lnb"] == len(refused) and writes(second) == 0
+    stats = lnb_stats(sandbox)
+    assert stats["stock_items_refused"] == before["stock_items_refused"], "never sent, so never refused"
+    assert stats["calls"].get("GET /inventory", 0) - before["calls"].get("GET /inventory", 0) == 2, stats["calls"]
+
+    # The brand codes a SKU of its catalogue with the EAN13 of one of those products.
+    pid = sorted(refused)[0]
+    ean = so24_products(sandbox)[pid]["EAN1"]
+    line = next(row for row in sandbox.control("GET", "lnb/inventory").json() if not row["ean13"])
+    sandbox.control("PATCH", f"lnb/skus/{line['id']}", json={"ean13": ean})
+    gained = hub.l1()
+    assert (meta(gained)["created"], meta(gained)["not_in_lnb"]) == (1, len(refused) - 1)
+    assert lnb_stock(sandbox)[ean] == units(so24_products(sandbox)[pid]["Stock"])
 
 
 def test_an_item_lnb_refuses_fails_alone_with_lnbs_words_and_the_check_fails(hub, sandbox):
+    """LNB refusing what it does carry (here: a batch over its item limit) is a failure, retried."""
     hub.extract()
-    want, refused, _ = expected(sandbox)
+    sandbox.control("POST", "lnb/behaviour", json={"max_batch_items": 1})
     result = hub.l1()
-
+    want, _, _ = expected(sandbox)
     failed = hub.failed()
-    assert set(failed) == refused
-    for pid in refused:
-        ean = so24_products(sandbox)[pid]["EAN1"]
-        assert "LNB refused in_stock" in failed[pid] and f"EAN13 {ean}: ean13: not found" in failed[pid]
-    held = lnb_stock(sandbox)
-    assert {code: held[code] for code in want} == want, "the rest of the batch is written"
+    assert len(failed) == len(want) and all("may not have more than 1 items" in r for r in failed.values())
     verdict = check(result)
     assert not verdict.passed and verdict.severity == dg.AssetCheckSeverity.ERROR
-    assert "ean13: not found" in (verdict.description or "")
-    assert "ean13: not found" in meta(result)["failures"]
+    assert "may not have more than 1 items" in (verdict.description or "")
+    assert "may not have more than 1 items" in meta(result)["failures"]
+
+    sandbox.control("POST", "lnb/behaviour", json={"max_batch_items": 1000})
+    retried = hub.l1()
+    assert meta(retried)["created"] == len(want) and hub.failed() == {} and check(retried).passed
 
 
 def test_dry_run_writes_nothing_and_previews_every_figure(sandbox, tmp_path):
@@ -260,7 +299,7 @@ def test_dry_run_writes_nothing_and_previews_every_figure(sandbox, tmp_path):
     result = hub.l1()
     m = meta(result)
     assert m["dry_run"] is True and writes(result) == 0 and m["failed"] == 0
-    assert (m["planned_create"], m["planned_skip"]) == (len(want) + len(refused), len(uncoded))
+    assert (m["planned_create"], m["planned_skip"]) == (len(want), len(uncoded) + len(refused))
     assert "| create |" in m["preview"] and "| skip |" in m["preview"]
     assert lnb_stock(sandbox) == inventory
     assert lnb_stats(sandbox)["stock_requests"] == before["stock_requests"]
@@ -310,9 +349,9 @@ def test_open_24so_orders_are_deducted_when_the_setting_asks(sandbox, tmp_path):
 FAULT_KINDS = ["5xx", "limit", "drop", "malformed", "html"]
 
 
-def scenario(hub: Hub, sandbox: SandboxProcess, refused: set[str]) -> int:
+def scenario(hub: Hub, sandbox: SandboxProcess) -> int:
     """Ticks as the schedules run them (E1, then L1): one, then two figures changed in 24SO, then
-    ticks until only LNB's refusals wait and a tick writes nothing (at most 6): how many it took."""
+    ticks until no figure waits for a retry and a tick writes nothing (at most 6): how many it took."""
     hub.extract()
     hub.l1()
     for pid, stock in (("1001", "55"), ("1005", "0.5")):
@@ -320,7 +359,7 @@ def scenario(hub: Hub, sandbox: SandboxProcess, refused: set[str]) -> int:
     for ticks in range(1, 7):
         hub.extract()
         result = hub.l1()
-        if set(hub.failed()) == refused and writes(result) == 0:
+        if not hub.failed() and writes(result) == 0:
             return ticks
     raise AssertionError(f"still failing after 6 ticks: {hub.failed()}")
 
@@ -328,16 +367,15 @@ def scenario(hub: Hub, sandbox: SandboxProcess, refused: set[str]) -> int:
 def test_ten_percent_faults_on_24so_and_lnb_end_in_the_fault_free_state(sandbox, tmp_path):
     # Small batches on both sides (24SO ids per call, LNB items per request): enough requests a
     # tick for a 10 % fault rate to hit several of them.
-    _, refused, _ = expected(sandbox)
     small = {"so24": {"batch_size": 5}, "stock_batch_size": 2}
-    clean_ticks = scenario(Hub(sandbox, tmp_path / "clean", **small), sandbox, refused)
+    clean_ticks = scenario(Hub(sandbox, tmp_path / "clean", **small), sandbox)
     clean = sandbox.control("GET", "lnb/inventory").json()
 
     sandbox.reset()
     spec = {"rate": 0.1, "kinds": FAULT_KINDS}
     sandbox.control("POST", "24so/faults", json={**spec, "seed": 5})
     sandbox.control("POST", "lnb/faults", json={**spec, "seed": 6})
-    faulty_ticks = scenario(Hub(sandbox, tmp_path / "faulty", **small), sandbox, refused)
+    faulty_ticks = scenario(Hub(sandbox, tmp_path / "faulty", **small), sandbox)
     injected = {s: sandbox.control("GET", f"{s}/faults").json()["injected"] for s in ("24so", "lnb")}
     sandbox.control("DELETE", "24so/faults")
     sandbox.control("DELETE", "lnb/faults")

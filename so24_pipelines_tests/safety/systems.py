@@ -7,7 +7,13 @@ sandboxes' control APIs (which neither count against a budget nor draw faults):
 - 24SO: products (Stock included), categories, companies, invoice orders with their rows;
 - Rackbeat: products (stock figures included), product groups, customers, suppliers, orders with
   their lines, order shipments, customer invoices, inventory adjustments; custom-field values;
-- Ongoing: articles (inventory included) and orders with their lines.
+- Ongoing: articles (inventory included) and orders with their lines;
+- Le New Black: inventory lines (stock figures, by the sandbox's SKU id), orders with their items
+  (status included), retailers (reference included), the catalogue;
+- Netvisor: customers, vendors and products of the main company, keyed by NetvisorKey.
+
+24SO's second company is read only when asked for by name (`snapshot(sandbox, [..., "24so-2"])`,
+OPTIONAL_REGISTERS): a test whose flows must not touch it proves so with it.
 
 Records are flattened into dotted paths so a diff names the one field that moved
 (`Addresses.Post.PostalArea`, `rows[3000001].Quantity`, `field_values[24so product id].value`).
@@ -55,6 +61,40 @@ REGISTERS: dict[str, dict[str, tuple[str, str]]] = {
     "ongoing": {
         "articles": ("ongoing/articles", "articleNumber"),
         "orders": ("ongoing/orders", "orderInfo.orderNumber"),
+    },
+    "lnb": {
+        "inventory": ("lnb/inventory", "id"),
+        "orders": ("lnb/orders", "reference"),
+        "retailers": ("lnb/retailers", "id"),
+        "products": ("lnb/products", "model"),
+    },
+    "netvisor": {
+        "customers": ("netvisor/customers", "netvisorkey"),
+        "vendors": ("netvisor/vendors", "netvisorkey"),
+        "products": ("netvisor/products", "netvisorkey"),
+    },
+}
+SECOND_COMPANY = "4a1d7c2e-0b6f-4e1a-9c24-000000000002"  # the 24SO sandbox's second identity
+OPTIONAL_REGISTERS: dict[str, dict[str, tuple[str, str]]] = {
+    "24so-2": {
+        "products": (f"24so/products?identity={SECOND_COMPANY}", "Id"),
+        "companies": (f"24so/companies?identity={SECOND_COMPANY}", "Id"),
+        "orders": (f"24so/orders?identity={SECOND_COMPANY}", "OrderId"),
+    },
+    # Smartdok (S1-S3) and 24SO's hours with what they refer to (S3), watched by the Smartdok suite only.
+    "smartdok": {
+        "users": ("smartdok/users", "Id"),
+        "projects": ("smartdok/projects", "Id"),
+        "activities": ("smartdok/activities", "Id"),
+        "wages": ("smartdok/wages", "Id"),
+        "hours": ("smartdok/hours", "WorkHourID"),
+    },
+    "24so-time": {
+        "hours": ("24so/hours", "Id"),
+        "persons": ("24so/persons", "Id"),
+        "projects": ("24so/projects", "Id"),
+        "work_types": ("24so/work_types", "Id"),
+        "salary_types": ("24so/salary_types", "Id"),
     },
 }
 
@@ -152,7 +192,7 @@ def snapshot(sandbox: SandboxProcess, systems: Iterable[str] = REGISTERS) -> Sna
     out: Snapshot = {}
     for system in systems:
         out[system] = {}
-        for register, (path, key) in REGISTERS[system].items():
+        for register, (path, key) in {**REGISTERS, **OPTIONAL_REGISTERS}[system].items():
             body = sandbox.control("GET", path).json()
             rows = body[path.split("/", 1)[1]] if isinstance(body, dict) else body
             out[system][register] = {str(_dig(row, key)): flat(row) for row in rows}
@@ -319,6 +359,9 @@ _DUMP_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "ongoing_stock": {"productId": (), "stockQuantity": ("Stock",), "so24Stock": ()},
     "ongoing_order_sent": {"OrderId": ()},
     "ongoing_order_imported": {"OrderId": ()},
+    "lnb_stock": {"code": ()},  # the code names the line; only in_stock is written
+    "smartdok_employees": {"FirstName": ("Name",), "LastName": ("Name",)},  # Smartdok keeps one Name
+    "lnb_orders_to_so24": {"InvoiceRows.InvoiceRow": ("rows",)},
     "ongoing_suppliers": {
         "supplierNumber": (),
         "supplierName": ("supplierInfo.supplierName",),
@@ -335,6 +378,8 @@ def _dump_paths(spec: str, path: str) -> tuple[str, ...]:
         return (path.removeprefix("header."),)  # the header fields are the order's own
     if spec == "ongoing_orders" and not path.startswith(("consignee.", "orderLines")):
         return (f"orderInfo.{path}",)  # Ongoing renders the order's own fields under orderInfo
+    if spec.startswith("netvisor_") and spec.endswith("_to_netvisor"):
+        return (path.rsplit(".", 1)[-1],)  # the sandbox renders an import's element by its own name
     return (path,)
 
 
@@ -384,6 +429,10 @@ FLOW_SOURCES: dict[str, tuple[str, str]] = {
     "R2.suppliers.to_rackbeat": ("24so", "companies"),
     "R2.suppliers.to_so24": ("rackbeat", "suppliers"),
     "O1": ("24so", "products"),
+    **{f"{f}.{r}.to_netvisor": ("rackbeat", r) for f in ("N1", "N3") for r in ("customers", "suppliers", "products")},
+    "N1.customers.to_rackbeat": ("netvisor", "customers"),
+    "N1.suppliers.to_rackbeat": ("netvisor", "vendors"),
+    "N1.products.to_rackbeat": ("netvisor", "products"),
 }
 
 FLOW_WRITES: dict[str, tuple[Writes, ...]] = {
@@ -433,6 +482,37 @@ FLOW_WRITES: dict[str, tuple[Writes, ...]] = {
         ),
     ),  # fmt: skip
     "O5": (Writes("24so", "products", "ongoing_stock", adds=False),),
+    # L1 writes in_stock on the LNB line its code names; L2 creates 24SO orders of the paired company,
+    # and L2.ack sets the status of the LNB order it exported (the loader's target key: its reference).
+    "L1.ean13": (
+        Writes("lnb", "inventory", "lnb_stock", (), _where("lnb", "inventory", "ean13", lambda r: r.target_key or r.business_key),
+               adds=False),
+    ),
+    "L1.sku": (
+        Writes("lnb", "inventory", "lnb_stock", (), _where("lnb", "inventory", "sku", lambda r: r.target_key or r.business_key),
+               adds=False),
+    ),
+    "L2": (Writes("24so", "orders", "lnb_orders_to_so24"),),
+    "L2.ack": (Writes("lnb", "orders", None, ("status",), _by_target_or_business_key, adds=False),),
+    # Netvisor <-> Rackbeat: N1 either way, N3 towards Netvisor with N1's specs, and N2's overwrite of
+    # the Netvisor customer card linked by business ID. The target key is the NetvisorKey or the
+    # Rackbeat number.
+    **{
+        f"{flow}.{register}.to_netvisor": (Writes("netvisor", entity, f"netvisor_{register}_to_netvisor"),)
+        for flow in ("N1", "N3")
+        for register, entity in (("customers", "customers"), ("suppliers", "vendors"), ("products", "products"))
+    },
+    **{
+        f"N1.{register}.to_rackbeat": (Writes("rackbeat", register, f"netvisor_{register}_to_rackbeat"),)
+        for register in ("customers", "suppliers", "products")
+    },
+    "N2.customers.overwrite": (Writes("netvisor", "customers", "netvisor_customers_to_netvisor", adds=False),),
+    # Smartdok: S1 users and S2 projects (target key: the Smartdok id), S3 24SO hours (the 24SO hour
+    # id) and S3.mark the export flag of the Smartdok hour it names (the WorkHourID).
+    "S1": (Writes("smartdok", "users", "smartdok_employees"),),
+    "S2": (Writes("smartdok", "projects", "smartdok_projects"),),
+    "S3": (Writes("24so-time", "hours", "smartdok_hours"),),
+    "S3.mark": (Writes("smartdok", "hours", None, ("ExportedExternal", "ExportedExternalId", "Exported"), adds=False),),
 }
 
 
@@ -578,12 +658,37 @@ DERIVED: dict[tuple[str, str], tuple[tuple[str, Cause], ...]] = {
         ("total_*", _same("lines[*]", "lines[*].*")),
         ("customer.name", _party_name("rackbeat", "customers", "customer_id", "name")),
     ),
+    # LNB stamps a stock write's time, and an order's change time and first confirmation on a status move.
+    ("lnb", "inventory"): (("in_stock_update_time", _touched),),
+    ("lnb", "orders"): (
+        ("update_time", _touched),
+        ("confirmation_time", _same("status")),
+        ("items[*].confirmation_time", _same("status")),
+        ("cancellation_time", _same("status")),
+    ),
     ("ongoing", "articles"): (
         ("articleDataLastUpdated", _touched),
         ("inventoryInfo.numberOfBookedItems", _wms_orders_of_article),
         ("inventoryInfo.sellableNumberOfItems", _wms_orders_of_article),
         ("inventoryInfo.allocatedNumberOfItems", _wms_orders_of_article),
     ),
+    ("netvisor", "customers"): (("changed_at", _touched),),
+    ("netvisor", "vendors"): (("changed_at", _touched),),
+    ("netvisor", "products"): (("changed_at", _touched),),
+    # Smartdok stamps a write's time; a v1 hour renders its user's, project's, activity's and wage's
+    # current number and name, so it changes when they do (S1/S2's writes, a user's renumbering).
+    ("smartdok", "projects"): (("Updated", _touched),),
+    ("smartdok", "hours"): (
+        ("LastUpdated", _touched),
+        ("EmployeeNo", _party_name("smartdok", "users", "UserID", "EmployeeNo")),
+        ("Project(Number|No)", _party_name("smartdok", "projects", "ProjectID", "ProjectNumber")),
+        ("ProjectName", _party_name("smartdok", "projects", "ProjectID", "ProjectName")),
+        ("WorkDescriptionCode", _party_name("smartdok", "activities", "WorkDescriptionId", "Number")),
+        ("WorkDescription", _party_name("smartdok", "activities", "WorkDescriptionId", "Name")),
+        ("WageCode", _party_name("smartdok", "wages", "WageId", "Number")),
+        ("WageName", _party_name("smartdok", "wages", "WageId", "Name")),
+    ),
+    ("24so-time", "hours"): (("DateChanged", _touched),),
 }
 
 
@@ -874,6 +979,9 @@ def twins(snap: Snapshot) -> list[str]:
         (("24so", "products"), "No"),
         (("24so", "orders"), "ReferenceNumber"),
         (("ongoing", "articles"), "productCode"),
+        (("netvisor", "customers"), "internalidentifier"),
+        (("netvisor", "vendors"), "code"),
+        (("netvisor", "products"), "productcode"),
     ]
     out = []
     for (system, entity), field in checks:

@@ -7,7 +7,7 @@ alone re-sending the figures it moves), and a switch of flows.L1.key closing the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,27 @@ from so24_pipelines.sync import failed_record_keys, failed_records
 IDENTITY = "11111111-2222-3333-4444-555555555555"
 
 
+class AllBut:
+    """Every code but `lacking` (LNB's lines, without listing a whole catalogue)."""
+
+    def __init__(self, lacking: set[str]) -> None:
+        self.lacking = lacking
+
+    def __contains__(self, code: object) -> bool:
+        return code not in self.lacking
+
+
 class RecordingLnb:
     """What the flow asks of LnbClient: bulk stock writes (recorded), one answer per item."""
 
-    def __init__(self, *, stock_batch_size: int = 500, unknown: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, stock_batch_size: int = 500, unknown: Iterable[str] = (), lacking: Iterable[str] = ()
+    ) -> None:
+        """`unknown`: codes LNB lists a line for yet refuses; `lacking`: codes it has no line for."""
         self.stock_batch_size = stock_batch_size
         self.unknown = set(unknown)
+        self.lacking = set(lacking)
+        self.inventory_reads = 0
         self.calls: list[tuple[str, list[dict[str, Any]]]] = []
         self.held: dict[str, int] = {}
 
@@ -60,6 +75,10 @@ class RecordingLnb:
                 self.held[code] = item["in_stock"]
                 out.append(StockOutcome(key, code, item["in_stock"], True))
         return out
+
+    def inventory_codes(self, key: str) -> Container[str]:
+        self.inventory_reads += 1
+        return AllBut(set(self.lacking))
 
     def get_inventory_item(self, key: str, value: str) -> dict[str, Any] | None:
         return {key: value, "in_stock": self.held[value]} if value in self.held else None
@@ -177,3 +196,26 @@ def test_a_refusal_fails_alone_and_a_key_switch_closes_the_old_keys_failures(tmp
     (closed,) = [item for item in runs[1].plans[0].items]
     assert closed.action == "skip" and "flows.L1.key is sku now" in (closed.reason or "")
     assert len(tick(db, lnb, "r3", key="sku")) == 1, "nothing left to close"
+
+
+def test_a_code_lnb_has_no_line_for_is_skipped_unsent_and_goes_once_lnb_carries_it(tmp_path: Path) -> None:
+    db, lnb = tmp_path / "s.duckdb", RecordingLnb(lacking={"7000000000002"})
+    stage(db, t.PRODUCTS, [product(1, "5"), product(2, "6")])
+    (first,) = tick(db, lnb, "r1")
+    assert sent(lnb) == [{"ean13": "7000000000001", "in_stock": 5}] and lnb.inventory_reads == 1
+    assert (first.counts()["created"], first.counts()["failed"], first.notes["not_in_lnb"]) == (1, 0, 1)
+    assert "| 2 | LNB has no inventory line for EAN13 7000000000002" in str(first.notes["not_in_lnb_products"])
+    assert first.notes["not_exported"] == 0 and failed_record_keys(db, FLOWS["ean13"]) == []
+
+    (again,) = tick(db, lnb, "r2")
+    assert len(lnb.calls) == 1, "not sent again"
+    assert again.notes["not_in_lnb"] == 1 and again.counts()["failed"] == 0
+    assert lnb.inventory_reads == 2, "looked at again: LNB may have gained the code"
+
+    lnb.lacking.clear()  # the brand adds the code to its catalogue
+    (gained,) = tick(db, lnb, "r3")
+    assert sent(lnb, 1) == [{"ean13": "7000000000002", "in_stock": 6}] and gained.notes["not_in_lnb"] == 0
+
+    (quiet,) = tick(db, lnb, "r4")
+    assert len(lnb.calls) == 2 and lnb.inventory_reads == 3, "all settled: no read, no write"
+    assert quiet.counts()["unchanged"] == 2

@@ -5,7 +5,10 @@
     GET   /limits     POST /limits         request budget {"per_minute": n | null, "burst"?: n}
     GET   /stats                           tokens issued/refused, 401s, stock and status writes, calls per route
     POST  /tokens/expire                   end every issued token now (the next call answers 401)
-    GET   /inventory                       stock as LNB holds it: every SKU with model/fabric_code/size_name
+    GET   /inventory                       stock as LNB holds it: every SKU with its sandbox `id`,
+                                           model/fabric_code/size_name
+    PATCH /skus/{id}                       {"ean13"?: "..." | null, "sku"?: "..." | null}: the brand
+                                           codes (or uncodes) a SKU in its catalogue
     GET   /products                        the catalogue (model -> variants -> skus)
     GET   /retailers                       every retailer with its sandbox `id`
     PATCH /retailers/{id}                  {"reference": "10002" | null}: change a retailer's reference
@@ -86,6 +89,7 @@ class LnbControl:
             ("/stats", self.stats, ["GET"]),
             ("/tokens/expire", self.expire_tokens, ["POST"]),
             ("/inventory", self.stock, ["GET"]),
+            ("/skus/{sid:int}", self.recode_sku, ["PATCH"]),
             ("/products", self.products, ["GET"]),
             ("/retailers", self.retailers, ["GET"]),
             ("/retailers/{rid:int}", self.edit_retailer, ["PATCH"]),
@@ -138,10 +142,32 @@ class LnbControl:
     async def stock(self, request: Request) -> Response:
         with self.store.lock:
             rows = [
-                {"model": s.model, "fabric_code": s.fabric_code, "size_name": s.size_name, **self.inventory.render(s)}
+                {"id": s.id, "model": s.model, "fabric_code": s.fabric_code, "size_name": s.size_name,
+                 **self.inventory.render(s)}
                 for s in sorted(self.store.skus.values(), key=lambda s: s.id)
             ]
         return JSONResponse(rows)
+
+    async def recode_sku(self, request: Request) -> Response:
+        """The brand edits a SKU's codes in its catalogue (a code another SKU holds is refused)."""
+        body = await _object(request)
+        codes = {k: body[k] for k in ("ean13", "sku") if k in body}
+        if not codes:
+            raise invalid({"ean13": ["give ean13 and/or sku (a string, or null to remove it)"]})
+        for key, value in codes.items():
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise invalid({key: ["must be a non-empty string or null"]})
+        with self.store.lock:
+            sku = self.store.skus.get(request.path_params["sid"])
+            if sku is None:
+                raise not_found(f"SKU {request.path_params['sid']} not found.")
+            for key, value in codes.items():
+                other = self.store.find_sku(key, value) if value else None
+                if other is not None and other is not sku:
+                    raise invalid({key: ["has already been taken"]})
+            for key, value in codes.items():
+                self.store.recode(sku, key, value)
+            return JSONResponse({"id": sku.id, **self.inventory.render(sku)})
 
     async def products(self, request: Request) -> Response:
         with self.store.lock:

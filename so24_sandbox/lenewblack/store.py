@@ -60,6 +60,17 @@ class LnbStore:
                     if sku.sku:
                         self.by_sku[sku.sku] = sku
 
+    def recode(self, sku: Sku, key: str, value: str | None) -> None:
+        """Give `sku` a new EAN13 or SKU code (None: none), keeping the index by that code in step."""
+        with self.lock:
+            index = self.by_ean13 if key == "ean13" else self.by_sku
+            old = getattr(sku, key)
+            if old and index.get(old) is sku:
+                del index[old]
+            setattr(sku, key, value)
+            if value:
+                index[value] = sku
+
     def find_sku(self, key: str, value: str) -> Sku | None:
         """The SKU whose `key` ("ean13" or "sku") is `value`, else None."""
         index = self.by_ean13 if key == "ean13" else self.by_sku

@@ -136,6 +136,15 @@ class StockCalls(LnbBase):
             raise ConnectorError("expected a JSON array", call=self.call_name("GET", "inventory"))
         return body
 
+    def inventory_codes(self, key: StockKey) -> set[str]:
+        """The EAN13 (or SKU) codes LNB holds an inventory line for, from one `GET /inventory`.
+
+        Every SKU of the brand's catalogue has a line there, coded or not (reference §4.1, §6.5),
+        so a code missing from it is one a bulk write would answer `not found` for.
+        """
+        self._check_key(key)
+        return {str(row[key]) for row in self.get_inventory() if isinstance(row, dict) and row.get(key)}
+
     def get_inventory_item(self, key: StockKey, value: str) -> dict[str, Any] | None:
         """One inventory item by EAN13 or SKU code, or None when LNB has none."""
         return self.get(f"inventory/{self._check_key(key)}/{quote(value, safe='')}", not_found_ok=True)

@@ -5,6 +5,9 @@
   (flows/lnb/stock.py) and reports counts, the plan preview, the products not exported and why,
   and the LNB requests sent. `flows.L1.dry_run` (or `dry_run: true` in one run's config) previews.
 - Check `no_failed_records`: red while a figure LNB refused waits for a retry, with LNB's words.
+  Its description also lists the products the last run did not send because LNB has no line for
+  their code (not a failure: no retry can fix it, the brand must add the code in LNB), so the
+  check's page says why those products' figures are missing in LNB.
 - Job `lnb_stock`: the manual trigger (seed 002: "trigger this import manually"): Launch it in the
   UI, or materialize the asset. Schedule `lnb_stock_schedule` every flows.L1.cadence_minutes
   (15), running by default when lnb and L1 are enabled; stopped otherwise, and a run of a
@@ -16,11 +19,17 @@ Definitions); "so24" is only asked which company LNB is paired with: L1 never wr
 
 import dagster as dg
 
-from so24_pipelines.defs.flow_asset import FlowAsset, flow_asset, one_flow_on_demand_and_schedule
+from so24_pipelines.defs.flow_asset import (
+    CHECK,
+    FlowAsset,
+    failed_records_evaluation,
+    flow_asset,
+    one_flow_on_demand_and_schedule,
+)
 from so24_pipelines.defs.lnb.resources import LnbResource
-from so24_pipelines.defs.resources import So24Resource
+from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
-from so24_pipelines.flows.lnb.stock import FLOWS, SPEC, StockOptions, sync_stock
+from so24_pipelines.flows.lnb.stock import FLOWS, SPEC, StockOptions, codes_lnb_lacked, sync_stock
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.settings import Settings
 
@@ -30,6 +39,7 @@ KINDS = frozenset({"rest", "duckdb"})
 ASSET = "l1_stock_to_lnb"
 JOB = "lnb_stock"
 SCHEDULE = "lnb_stock_schedule"
+LISTED = 20
 
 
 def stock_options(settings: Settings) -> StockOptions:
@@ -69,11 +79,47 @@ def build_lnb_stock_asset(settings: Settings) -> dg.AssetsDefinition:
     return flow_asset(spec, body, enabled=l1.enabled, dry_run=l1.dry_run)
 
 
+def lacking_note(lacking: list[tuple[str, str]]) -> str:
+    """The check's words on the products not sent for a code LNB lacks (first LISTED of them)."""
+    listed = "; ".join(f"product {key}: {reason}" for key, reason in lacking[:LISTED])
+    more = f"; and {len(lacking) - LISTED} more (sync.sync_log)" if len(lacking) > LISTED else ""
+    return f"{len(lacking)} product(s) not sent, LNB has no line for their code: {listed}{more}"
+
+
+def build_lnb_stock_check(settings: Settings) -> dg.AssetChecksDefinition:
+    """`no_failed_records` of L1, which also names the products skipped for a code LNB lacks."""
+    owns = stock_asset_spec(settings).owns
+    flow = FLOWS[settings.flows.L1.key]
+
+    @dg.asset_check(
+        asset=ASSET, name=CHECK,
+        description=f"No record of {', '.join(owns)} is waiting in the failed records (they retry each tick); "
+        "lists the products not sent because LNB has no line for their code.",
+    )  # fmt: skip
+    def _check(staging: StagingResource) -> dg.AssetCheckResult:
+        verdict = failed_records_evaluation(staging.db_path, ASSET, owns)
+        lacking = codes_lnb_lacked(staging.db_path, flow)
+        description = verdict.description
+        metadata = {**verdict.metadata, "not_in_lnb": len(lacking)}
+        if lacking:
+            note = lacking_note(lacking)
+            description = note if description is None else f"{description}\n{note}"
+        return dg.AssetCheckResult(
+            passed=verdict.passed, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata, description=description
+        )
+
+    return _check
+
+
 def build_lnb_stock_definitions(settings: Settings) -> dg.Definitions:
     """The L1 asset, its check, the `lnb_stock` job and its schedule (resources come from elsewhere)."""
     l1 = settings.flows.L1
-    return one_flow_on_demand_and_schedule(
+    one = one_flow_on_demand_and_schedule(
         stock_asset_spec(settings), build_lnb_stock_asset(settings), job=JOB, schedule=SCHEDULE,
         minutes=l1.cadence_minutes, running=settings.lnb.enabled and l1.enabled,
         what="send the 24SO stock figures that changed to Le New Black",
+    )  # fmt: skip
+    # The template's check, with the products LNB lacks a code for in its description.
+    return dg.Definitions(
+        assets=one.assets, asset_checks=[build_lnb_stock_check(settings)], jobs=one.jobs, schedules=one.schedules
     )

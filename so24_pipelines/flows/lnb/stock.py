@@ -17,6 +17,14 @@ Seed 002: LNB's inventory "will reflect the available-to-sell quantities in 24Se
    so a tick where nothing changed sends nothing; a product whose staged inputs did not change is
    not even mapped again (map_changed). An item LNB refuses fails alone, with LNB's words, and is
    sent again on later ticks until LNB takes it or the product no longer qualifies.
+5. Codes LNB does not carry: a code that is in 24SO but on no LNB line would be refused on every
+   tick (`ean13: not found`), leaving the check red over something no retry can fix. So a tick
+   with figures to send first reads LNB's lines once (`GET /inventory`: every catalogue SKU,
+   coded or not) and skips the products whose code LNB has no line for, with that reason
+   (`not_in_lnb`, `not_in_lnb_products`, the check's description). A skip is never sent and
+   never hashed, so such a product is looked at again on each tick without being sent: it goes the
+   tick LNB has a line for the code (the brand added the SKU or its code) or 24SO's code changes
+   to one LNB carries. A tick with nothing to send (all settled) makes no read at all.
 
 L1 writes only LNB stock figures; it reads staging and never writes 24SO.
 
@@ -50,11 +58,13 @@ from so24_pipelines.mapping.engine import map_changed, source_digest
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, flow_key
 from so24_pipelines.sync.planner import SettledRecord, remember_inputs
+from so24_pipelines.sync.schema import table_exists
 
 FLOWS: dict[str, str] = {"ean13": flow_key("L1", "ean13"), "sku": flow_key("L1", "sku")}
 SPEC = "lnb_stock"
 LISTED = 50
 GONE = "the product is no longer in staging for the paired 24SO company; its figure is not sent"
+LACKS = "LNB has no inventory line for"
 
 Available = Literal["stock", "stock_minus_open_orders"]
 
@@ -120,6 +130,51 @@ def lnb_item(record: MappedRecord, key: StockKey, reserved: dict[str, Decimal]) 
     return replace(record, payload={key: code, "in_stock": units}, business_key=code)
 
 
+def skip_codes_lnb_lacks(
+    client: LnbClient, key: StockKey, records: Sequence[MappedRecord]
+) -> tuple[list[MappedRecord], list[MappedRecord]]:
+    """(`records` with those whose code LNB has no line for turned into skips, those skips).
+
+    LNB's lines are read once, and only when some record may be sent (not skipped, not settled).
+    """
+    sendable = [r for r in records if not r.skip_reason and not isinstance(r, SettledRecord)]
+    if not sendable:
+        return list(records), []
+    carried = client.inventory_codes(key)
+    out: list[MappedRecord] = []
+    lacking: list[MappedRecord] = []
+    for record in records:
+        code = record.payload.get(key)
+        if record.skip_reason or isinstance(record, SettledRecord) or code in carried:
+            out.append(record)
+            continue
+        why = (
+            f"{LACKS} {KEY_NAMES[key]} {code} (GET /inventory): not sent; it goes on the tick LNB "
+            f"carries that {KEY_NAMES[key]} or 24SO's code changes to one LNB carries"
+        )
+        skipped = replace(record, skip_reason=why)
+        out.append(skipped)
+        lacking.append(skipped)
+    return out, lacking
+
+
+def codes_lnb_lacked(db_path: str | Path, flow: str) -> list[tuple[str, str]]:
+    """(product, reason) of the products the last logged run of `flow` skipped for a code LNB lacks."""
+    with connect(db_path) as con:
+        if not table_exists(con, "sync_log"):
+            return []
+        rows = con.execute(
+            """
+            SELECT source_key, reason FROM sync.sync_log
+            WHERE flow = ? AND action = 'skip' AND starts_with(reason, ?) AND run_id = (
+                SELECT run_id FROM sync.sync_log WHERE flow = ? ORDER BY id DESC LIMIT 1)
+            ORDER BY source_key
+            """,
+            [flow, LACKS, flow],
+        ).fetchall()
+    return [(key, reason) for key, reason in rows]
+
+
 def _table(skips: Sequence[MappedRecord]) -> str:
     if not skips:
         return "none"
@@ -159,6 +214,7 @@ def sync_stock(run: RunContext, client: LnbClient, identity: str, options: Stock
     )
     mapped = [lnb_item(record, options.key, reserved) for record in batch.records]
     skipped = [record for record in mapped if record.skip_reason]
+    mapped, lacking = skip_codes_lnb_lacks(client, options.key, mapped)
     records = run.retire_failures(flow, mapped, GONE)
     target = LnbStockTarget(client, options.key)
     done = run.load(
@@ -168,7 +224,8 @@ def sync_stock(run: RunContext, client: LnbClient, identity: str, options: Stock
         remember_inputs(run.db_path, flow, batch.inputs, done.plans)
     done = done.noting(
         stock_key=options.key, available_from=options.available, not_exported=len(skipped),
-        not_exported_products=_table(skipped), lnb_stock_requests=target.requests,
+        not_exported_products=_table(skipped), not_in_lnb=len(lacking), not_in_lnb_products=_table(lacking),
+        lnb_stock_requests=target.requests,
     )  # fmt: skip
     retired = _retire_other_key(run, client, options.key)
     return [done] if retired is None else [done, retired]
