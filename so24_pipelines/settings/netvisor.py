@@ -12,6 +12,7 @@ from so24_pipelines.settings.base import (
     ConnectedSystemSettings,
     FlowInfo,
     FlowSettings,
+    ScheduledFlowSettings,
     SystemInfo,
     UrlStr,
     _unique,
@@ -35,7 +36,7 @@ FLOWS: dict[str, FlowInfo] = {
     "N2": FlowInfo("Matching Netvisor <-> Rackbeat registers", _BOTH, True),
     "N3": FlowInfo("Going live Rackbeat -> Netvisor", _BOTH, True),
 }
-BUILT: frozenset[str] = frozenset({"N1", "N2"})
+BUILT: frozenset[str] = frozenset({"N1", "N2", "N3"})
 
 NetvisorRegister = Literal["customers", "suppliers", "products"]
 
@@ -121,9 +122,17 @@ class N1Settings(FlowSettings):
     )
 
 
-class N3Settings(FlowSettings):
+class N3Settings(ScheduledFlowSettings):
     go_live: Literal["now"] | date = Field(
-        "now", description="'now', or a date (YYYY-MM-DD) from which Rackbeat events flow to Netvisor."
+        "now",
+        description="'now' (from the first run that finds N3 on), or a date (YYYY-MM-DD, from 00:00 in "
+        "netvisor.timezone) from which what is created or changed in Rackbeat flows to Netvisor. Before it "
+        "nothing is written and each run shows the readiness report.",
+    )
+    registers: Annotated[list[NetvisorRegister], AfterValidator(_unique)] = Field(
+        default_factory=lambda: ["customers", "suppliers", "products"],
+        min_length=1,
+        description="Registers that flow to Netvisor once live: all, or a subset.",
     )
 
     @field_validator("go_live", mode="before")

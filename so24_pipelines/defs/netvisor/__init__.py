@@ -1,1 +1,1 @@
-"""Netvisor ⇄ Rackbeat in Dagster (group "netvisor"): N2 matching and N1 initial sync."""
+"""Netvisor ⇄ Rackbeat in Dagster (group "netvisor"): N2 matching, N1 initial sync, N3 going live."""

@@ -16,6 +16,8 @@ only queue on the connector's company lock); towards Rackbeat it sends from four
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from so24_pipelines.connectors.netvisor import NetvisorClient
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.flows.context import RunContext
@@ -65,7 +67,21 @@ def sync_register(
     product_group: int | None = None,
 ) -> FlowRun:
     """N1 for one register in `direction` (module doc); `identity` is the Netvisor company's business ID."""
-    load = LOADS[(register, direction)]
+    return carry(run, nv, rb, identity, LOADS[(register, direction)], product_group=product_group)
+
+
+def carry(
+    run: RunContext,
+    nv: NetvisorClient,
+    rb: RackbeatClient,
+    identity: str,
+    load: RegisterLoad,
+    *,
+    product_group: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> FlowRun:
+    """One register load after N2: N1's, or N3's (its own flow key, only the `keys` changed since going live)."""
+    register = load.register
     reads.ensure_tables(run.db_path)
     entries = match_report.entries(run.db_path, identity, register, load.source)
     if not entries:
@@ -74,7 +90,7 @@ def sync_register(
         )
     spec = load_spec(load.spec)
     links = links_of(entries, load.target)
-    mapped = map_records(run.db_path, spec, identity)
+    mapped = map_records(run.db_path, spec, identity, keys=keys) if keys is None or keys else []
     records = apply_matches(mapped, entries, counterpart_is_business_key=load.counterpart_is_business_key)
     records = run.retire_failures(
         load.flow, records, f"no longer in {load.source.capitalize()}'s {register}; not sent"
@@ -95,6 +111,6 @@ def sync_register(
         )  # fmt: skip
     result = run.load(load.flow, records, target, source_system=load.source, max_workers=WORKERS[load.target])
     log: LinkLog = target.log
-    notes: dict[str, str | int] = {"direction": direction, **log.notes()}
+    notes: dict[str, str | int] = {"direction": load.direction, **log.notes()}
     notes["links_and_creates"] = "\n".join(_what_happens(plan, links, load) for plan in result.plans)
     return result.noting(**notes)
