@@ -27,14 +27,18 @@ def _marks(cursor: str | None, names: Iterable[str]) -> dict[str, int]:
 
 
 def new_events(
-    box: Inbox, cursor: str | None, names: Iterable[str], *, source: str, limit: int = EVENT_BATCH
+    box: Inbox, cursor: str | None, names: Iterable[str], *, source: str, limit: int = EVENT_BATCH,
+    include_processed: bool = False,
 ) -> tuple[dict[str, list[Event]], str]:
-    """The unprocessed events of each name after the cursor (oldest first), and the cursor after them."""
+    """The unprocessed events of each name after the cursor (oldest first), and the cursor after them;
+    `include_processed` for a sensor that does not own the events' processed mark (Inbox.pending)."""
     names = list(names)
     marks = _marks(cursor, names)
     found: dict[str, list[Event]] = {}
     for name in names:
-        events = box.pending(after_seq=marks.get(name, 0), limit=limit, event=name, source=source)
+        events = box.pending(
+            after_seq=marks.get(name, 0), limit=limit, event=name, source=source, include_processed=include_processed
+        )
         found[name] = events
         if events:
             marks[name] = events[-1].seq

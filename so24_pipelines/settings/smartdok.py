@@ -30,7 +30,7 @@ FLOWS: dict[str, FlowInfo] = {
     "S3": FlowInfo("Approved hours Smartdok -> 24SO", _BOTH, True),
     "S4": FlowInfo("Smartdok readiness report", _BOTH, True),
 }
-BUILT: frozenset[str] = frozenset({"S1", "S2"})
+BUILT: frozenset[str] = frozenset({"S1", "S2", "S3", "S4"})
 
 
 class SmartdokSettings(ConnectedSystemSettings):
@@ -86,4 +86,23 @@ class S3Settings(ScheduledFlowSettings):
     mark_exported_as: Literal["external", "payroll"] = Field(
         "external",
         description="Smartdok flag set on transferred hours: external leaves Smartdok's payroll export untouched.",
+    )
+    wait_for_readiness: bool = Field(
+        False,
+        description="True: no new hour goes to 24SO while one approved hour is held for a code that is no 24SO "
+        "id (all or nothing, S4 lists what to fix); false: the matching hours go and the others are held.",
+    )
+    lookback_days: int = Field(
+        31,
+        ge=1,
+        le=366,
+        description="Days back (to today) a scheduled S3 tick reads for approved hours not yet transferred; "
+        "older hours come in by a backfill run (from_date/to_date in the launchpad), 93-day windows.",
+    )
+    edit_lookback_days: int = Field(
+        366,
+        ge=1,
+        le=3660,
+        description="Days back a tick looks for edits of hours S3 already transferred (Smartdok's lastUpdated "
+        "keeps the read small); an edit of an older hour is not seen.",
     )

@@ -82,7 +82,7 @@ ON CONFLICT (event_id) DO NOTHING
 
 _PENDING = f"""
 SELECT {_COLUMNS} FROM events
-WHERE processed_at IS NULL AND seq > :after_seq
+WHERE (:include_processed OR processed_at IS NULL) AND seq > :after_seq
   AND (:event IS NULL OR event = :event)
   AND (:source IS NULL OR source = :source)
 ORDER BY seq
@@ -274,10 +274,19 @@ class Inbox:
             return True
 
     def pending(
-        self, after_seq: int = 0, limit: int = 500, event: str | None = None, source: str | None = None
+        self, after_seq: int = 0, limit: int = 500, event: str | None = None, source: str | None = None,
+        *, include_processed: bool = False,
     ) -> list[Event]:
-        """Unprocessed events with seq > after_seq, oldest arrival first."""
-        params = {"after_seq": after_seq, "limit": limit, "event": event, "source": source}
+        """Unprocessed events with seq > after_seq, oldest arrival first.
+
+        The processed mark belongs to the one flow that owns an event (R7 owns Rackbeat's
+        `.created`). A second flow reading the same events (N3) keeps its own cursor and reads
+        with `include_processed`, so it sees every arrival whichever flow's sensor ticked first.
+        """
+        params = {
+            "after_seq": after_seq, "limit": limit, "event": event, "source": source,
+            "include_processed": include_processed,
+        }  # fmt: skip
         with self._connect() as con:
             return [_event(row) for row in con.execute(_PENDING, params)]
 

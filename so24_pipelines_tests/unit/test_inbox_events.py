@@ -35,3 +35,16 @@ def test_an_older_single_number_cursor_counts_for_every_event_name(tmp_path: Pat
     found, _ = new_events(box, after_first, ["order.shipped", "customer.created"], source="rackbeat")
     assert [e.event_id for e in found["order.shipped"]] == ["ev-2"]
     assert [e.event_id for e in found["customer.created"]] == ["ev-1"]
+
+
+def test_a_second_reader_sees_events_the_owning_flow_already_marked_processed(tmp_path: Path) -> None:
+    """R7 owns `customer.created`'s mark; N3 reads the same events with its own cursor, whichever ticks first."""
+    box = _box(tmp_path)
+    owner, _ = new_events(box, None, ["customer.created"], source="rackbeat")
+    box.mark_processed(e.event_id for e in owner["customer.created"])
+    unowned, _ = new_events(box, None, ["customer.created"], source="rackbeat")
+    second, cursor = new_events(box, None, ["customer.created"], source="rackbeat", include_processed=True)
+    assert unowned == {"customer.created": []}
+    assert [e.event_id for e in second["customer.created"]] == ["ev-1"]
+    again, _ = new_events(box, cursor, ["customer.created"], source="rackbeat", include_processed=True)
+    assert again == {"customer.created": []}

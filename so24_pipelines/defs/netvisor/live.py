@@ -82,7 +82,7 @@ def _sensor(settings: Settings) -> dg.SensorDefinition:
     def netvisor_live_events(context: dg.SensorEvaluationContext, inbox: InboxResource):  # noqa: ANN202
         """One run covers every event before it (N3 reads the registers again), so one per tick."""
         box = inbox.open()
-        found, cursor = new_events(box, context.cursor, names, source=SOURCE)
+        found, cursor = new_events(box, context.cursor, names, source=SOURCE, include_processed=True)
         events = [event for batch in found.values() for event in batch]
         box.mark_processed(e.event_id for e in events if e.event in marked)
         context.update_cursor(cursor)

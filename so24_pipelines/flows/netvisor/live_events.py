@@ -5,11 +5,10 @@ Rackbeat fires `<entity>.created` and `<entity>.updated` for customers, supplier
 changed: an N3 run reads both registers again (n3.py), so one run covers every event before it,
 and a late or repeated event cannot send stale data.
 
-The inbox keeps one processed mark per event, not one per consumer. R7 (Rackbeat -> 24SO) reads
-the same `.created` events and marks them processed when it takes them, so while R7 is on N3
-leaves the `.created` marks to R7 and marks only the `.updated` events, which no other flow reads;
-an event R7 took before N3's sensor saw it is caught by N3's schedule (`netvisor_live_schedule`),
-which runs the same N3 on the changed records. With R7 off, N3 marks both.
+The processed mark of an event belongs to one flow. R7 (Rackbeat -> 24SO) owns the `.created`
+marks while it is on, so N3 marks only the `.updated` events, which no other flow reads (and both
+with R7 off). N3's sensor keeps its own cursor and reads processed events too
+(`new_events(include_processed=True)`), so it sees every arrival whichever sensor ticked first.
 """
 
 from __future__ import annotations
