@@ -32,6 +32,7 @@ from so24_pipelines.defs.rackbeat.entities import build_rackbeat_entities_defini
 from so24_pipelines.defs.rackbeat.events import build_rackbeat_events_definitions
 from so24_pipelines.defs.rackbeat.orders import build_rackbeat_orders_definitions
 from so24_pipelines.defs.rackbeat.stock import build_rackbeat_stock_definitions
+from so24_pipelines.defs.reconcile.definitions import build_reconcile_definitions
 from so24_pipelines.defs.smartdok.definitions import build_smartdok_definitions
 from so24_pipelines.defs.so24.definitions import build_so24_definitions
 from so24_pipelines.settings import Settings, load_settings
@@ -63,6 +64,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_lnb_definitions(settings),
         build_smartdok_definitions(settings),
         build_netvisor_definitions(settings),
+        build_reconcile_definitions(settings),
         dg.Definitions(executor=EXECUTOR),
     )
 

@@ -27,11 +27,20 @@ if TYPE_CHECKING:
 FLOWS: dict[str, FlowInfo] = {
     "X7": FlowInfo("Nightly reconciliation across systems", ("so24",), True),
 }
-BUILT: frozenset[str] = frozenset()
+BUILT: frozenset[str] = frozenset({"X7"})
+# The systems X7 has a pair with (24SO <-> Rackbeat, 24SO -> Ongoing, 24SO -> LNB): with none of them
+# connected there is nothing to reconcile, so X7's seed default (on) waits for one of them.
+PAIRED_SYSTEMS: tuple[str, ...] = ("rackbeat", "ongoing", "lnb")
 
 
 class X7Settings(FlowSettings):
-    hour: int = Field(3, ge=0, le=23, description="Hour of the nightly reconciliation run.")
+    hour: int = Field(2, ge=0, le=23, description="Hour of the nightly reconciliation run.")
+    minute: int = Field(0, ge=0, le=59, description="Minute of that hour.")
+    fail_above: int = Field(
+        10,
+        ge=0,
+        description="Unexplained differences per pair above which its check fails (ERROR); any at all is a WARN.",
+    )
     timezone: str = Field("Europe/Oslo", description="IANA time zone of that hour.")
 
     @field_validator("timezone")

@@ -35,7 +35,7 @@ from pydantic import (
 
 from so24_pipelines.settings import messages
 from so24_pipelines.settings.base import FlowSettings, ScheduledFlowSettings, SystemSettings, _Model
-from so24_pipelines.settings.cross import X7Settings, stock_master_problems
+from so24_pipelines.settings.cross import PAIRED_SYSTEMS, X7Settings, stock_master_problems
 from so24_pipelines.settings.lnb import L1Settings, L2Settings, LnbSettings
 from so24_pipelines.settings.netvisor import N1Settings, N3Settings, NetvisorSettings
 from so24_pipelines.settings.ongoing import O2Settings, O3Settings, O5Settings, O6Settings, OngoingSettings
@@ -154,6 +154,8 @@ class FlowsSettings(_Model):
                 on = on and not _switched_on(data.get(second))
             elif flow_id == second:
                 on = on and not _switched_on(filled[first])
+            elif flow_id == "X7":
+                on = on and any(system in connected for system in PAIRED_SYSTEMS)
             filled[flow_id] = {**entry, "enabled": on}
         return filled
 

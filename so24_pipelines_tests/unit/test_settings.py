@@ -23,6 +23,7 @@ from so24_pipelines.settings import (
     load_settings,
 )
 from so24_pipelines.settings import registry as settings_module
+from so24_pipelines.settings.cross import PAIRED_SYSTEMS
 from so24_pipelines.settings.docs import DOC_BEGIN, DOC_END, settings_reference
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -107,16 +108,18 @@ def test_every_flow_of_flows_md_has_a_switch() -> None:
 
 
 def test_unbuilt_flows_default_off_but_keep_the_seed_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    smartdok = {"smartdok": {"enabled": True}}
-    s = Settings.model_validate(smartdok)
-    assert not s.flows.S4.enabled and not s.flows.S4.built
+    # L3 is the one flow of FLOWS.md not built yet; pretend it is the unbuilt one if it gets built.
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS - {"L3"})
+    lnb = {"lnb": {"enabled": True}}
+    s = Settings.model_validate(lnb)
+    assert not s.flows.L3.enabled and not s.flows.L3.built
     assert s.flows.E4.enabled and s.flows.E4.built
-    assert FLOW_CATALOG["S4"].seed_on and not FLOW_CATALOG["O4"].seed_on
+    assert FLOW_CATALOG["L3"].seed_on and not FLOW_CATALOG["O4"].seed_on
     # Shipping a flow is one edit of BUILT_FLOWS: it then takes the seed's default and may be enabled.
-    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"S4"})
-    s = Settings.model_validate(smartdok)
-    assert s.flows.S4.enabled and s.flows.S4.built
-    assert not Settings().flows.S4.enabled  # ... once its system is connected
+    monkeypatch.setattr(settings_module, "BUILT_FLOWS", BUILT_FLOWS | {"L3"})
+    s = Settings.model_validate(lnb)
+    assert s.flows.L3.enabled and s.flows.L3.built
+    assert not Settings().flows.L3.enabled  # ... once its system is connected
 
 
 def test_systems_are_not_connected_by_default_so_only_24so_flows_run() -> None:
@@ -134,7 +137,7 @@ def test_systems_are_not_connected_by_default_so_only_24so_flows_run() -> None:
 def test_rackbeat_enabled_turns_the_r_flows_on_at_seed_defaults() -> None:
     s = Settings.model_validate({"rackbeat": {"enabled": True}})
     r_flows = [f for f in FLOW_CATALOG if f.startswith("R")]
-    assert s.enabled_flows() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", *r_flows]
+    assert s.enabled_flows() == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", *r_flows, "X7"]
     assert s.connected_systems() == ["so24", "rackbeat"]
     assert list(s.systems_in_use()) == ["so24", "rackbeat"]
     # A connected system's flows can still be switched off one by one.
@@ -144,7 +147,7 @@ def test_rackbeat_enabled_turns_the_r_flows_on_at_seed_defaults() -> None:
 
 def test_ongoing_enabled_turns_the_o_flows_on_at_seed_defaults() -> None:
     s = Settings.model_validate({"ongoing": {"enabled": True}})
-    assert [f for f in s.enabled_flows() if not f.startswith("E")] == ["O1", "O2", "O3", "O5", "O6"]
+    assert [f for f in s.enabled_flows() if not f.startswith("E")] == ["O1", "O2", "O3", "O5", "O6", "X7"]
     assert not s.flows.O4.enabled  # seed default off
     assert Settings.model_validate(
         {"ongoing": {"enabled": True}, "flows": {"O4": {"enabled": True}}}
@@ -220,8 +223,10 @@ def test_the_message_names_every_missing_system(tmp_path: Path, monkeypatch: pyt
 
 
 def system_bound_flows() -> set[str]:
-    """Built flows whose default waits for a system: the example leaves their `enabled` out."""
-    return {f for f, info in FLOW_CATALOG.items() if f in BUILT_FLOWS and set(info.systems) - {"so24"}}
+    """Built flows whose default waits for a system: the example leaves their `enabled` out (X7 waits
+    for any system it has a pair with)."""
+    bound = {f for f, info in FLOW_CATALOG.items() if f in BUILT_FLOWS and set(info.systems) - {"so24"}}
+    return bound | ({"X7"} & BUILT_FLOWS)
 
 
 def test_example_file_is_the_defaults_and_lists_every_key() -> None:
@@ -245,7 +250,7 @@ def test_example_comments_give_the_seed_default_of_system_bound_flows() -> None:
     for flow_id in system_bound_flows():
         line = next(line for line in lines if line.strip().startswith(f"{flow_id}:"))
         seed = "on" if FLOW_CATALOG[flow_id].seed_on else "off"
-        systems = [s for s in FLOW_CATALOG[flow_id].systems if s != "so24"]
+        systems = [s for s in FLOW_CATALOG[flow_id].systems if s != "so24"] or list(PAIRED_SYSTEMS)
         assert f"seed default: {seed}, once {systems[0]}.enabled" in line, line
 
 
@@ -384,12 +389,12 @@ def test_staging_path(tmp_path: Path) -> None:
         ("so24: {identities: [not-a-guid]}", "so24.identities: every identity must be a GUID"),
         ("rackbeat: {base_url: app.rackbeat.com}", "rackbeat.base_url: must be an http:// or https:// URL"),
         (
-            "flows: {S4: {enabled: true}}",
-            "flows.S4.enabled: S4 (Smartdok readiness report) is not built yet",
+            "flows: {L3: {enabled: true}}",
+            "flows.L3.enabled: L3 (Le New Black monitoring (task logs, triggers, preview)) is not built yet",
         ),
         (
-            "smartdok: {enabled: true}\nflows: {S4: {enabled: true}}",
-            "flows.S4.enabled: S4 (Smartdok readiness report) is not built yet",
+            "lnb: {enabled: true}\nflows: {L3: {enabled: true}}",
+            "flows.L3.enabled: L3 (Le New Black monitoring (task logs, triggers, preview)) is not built yet",
         ),
         (
             "flows: {R4: {enabled: true}}",

@@ -1,0 +1,201 @@
+"""X7 in Dagster (group "reconcile"): one reconciliation asset per connected pair, nightly and on demand.
+
+- Assets `x7_reconcile_rackbeat` (24SO <-> Rackbeat: products, customers, suppliers, stock while R8
+  is on) and `x7_reconcile_ongoing` (24SO -> Ongoing: articles, stock while O5 is on), each only
+  while its system is connected, and `x7_reconcile_lnb` (24SO -> Le New Black: L1's stock figures).
+  Built from the flow template's pieces (pool of the other
+  system's API, retries, the flow tag, the specs as `mapping`, the switched-off answer), but not a
+  load: no loader counters and no `dry_run` config. Their metadata: the counts per entity and side
+  (numbers, plotted by Dagster), the requests sent, and `top_differences`.
+- Check `no_unexplained_differences` per asset: passes with no difference, or only pending ones
+  (the next flow run fixes them); WARN on any unexplained difference; ERROR above
+  `flows.X7.fail_above` of them. It reads sync.reconcile_differences, so it also tells the truth
+  when launched on its own.
+- Job `x7_reconciliation` (launch it for a reconciliation now) and schedule
+  `x7_reconciliation_nightly` at `flows.X7.hour` (02:00) in `flows.X7.timezone`, running by default
+  while X7 is on.
+
+Resources: "so24", "staging" and "rackbeat"/"ongoing" come from the main Definitions.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import dagster as dg
+
+from so24_pipelines.defs.flow_asset import RETRY, FlowAsset, flow_tags, pool_for, run_context, told_to_user
+from so24_pipelines.defs.flow_metadata import mapping_metadata, switched_off
+from so24_pipelines.defs.lnb.stock import stock_options
+from so24_pipelines.defs.resources import So24Resource, StagingResource
+from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.reconcile import entities as e
+from so24_pipelines.flows.reconcile.report import PairReport, differences_markdown
+from so24_pipelines.flows.reconcile.run import (
+    LNB_TITLE,
+    ONGOING_TITLE,
+    RACKBEAT_TITLE,
+    reconcile_lnb,
+    reconcile_ongoing,
+    reconcile_rackbeat,
+)
+from so24_pipelines.settings import Settings
+from so24_pipelines.staging.db import connect
+from so24_pipelines.sync.differences import read_differences
+
+GROUP = "reconcile"
+KINDS = frozenset({"duckdb", "rest", "soap"})
+CHECK = "no_unexplained_differences"
+JOB = "x7_reconciliation"
+SCHEDULE = "x7_reconciliation_nightly"
+ASSETS = {"rackbeat": "x7_reconcile_rackbeat", "ongoing": "x7_reconcile_ongoing", "lnb": "x7_reconcile_lnb"}
+
+
+def _metadata(report: PairReport) -> dict[str, Any]:
+    return {**report.metadata(), "top_differences": dg.MetadataValue.md(report.markdown())}
+
+
+def reconcile_asset(
+    spec: FlowAsset, body: Callable[..., PairReport], *, enabled: bool
+) -> dg.AssetsDefinition:
+    """A pair's reconciliation as an asset: the flow template's pool, retry, tag, mapping metadata,
+    switched-off answer and one-time message for a setting problem, but no `dry_run` config: it
+    writes to no system, so there is nothing to preview (the repair column is the preview)."""
+
+    @dg.asset(
+        name=spec.name, group_name=spec.group, kinds=set(spec.kinds), pool=pool_for(spec.system),
+        retry_policy=RETRY, tags=flow_tags(spec.flow), metadata=mapping_metadata(*spec.specs),
+        description=spec.description + ("" if enabled else " Switched off (flows.X7.enabled: false)."),
+        required_resource_keys={"staging", *spec.resources},
+    )  # fmt: skip
+    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        if not enabled:
+            context.log.warning("X7 is switched off in so24.yaml; nothing compared")
+            return switched_off("X7")
+        run = run_context(context, context.resources.staging.db_path)
+        with told_to_user():
+            report = body(context, run)
+        context.log.info(
+            "%s: %d difference(s), %d unexplained", report.title, len(report.differences), report.unexplained
+        )
+        return dg.MaterializeResult(metadata=_metadata(report))
+
+    return _asset
+
+
+def _rackbeat(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    spec = FlowAsset(
+        name=ASSETS["rackbeat"], flow="X7", system="rackbeat", group=GROUP, kinds=KINDS,
+        description=(
+            f"X7 - {RACKBEAT_TITLE}: both sides read now and compared record by record (products, customers, "
+            "suppliers by the id map, the '24so ... id' fields and product numbers; the fields R1/R2 own; stock "
+            "while R8 is on). Every difference is kept in sync.reconcile_differences with its age, pending ones "
+            "(the next flow run fixes them) marked, and the repair the owning flow would write. Writes to neither system."
+        ),
+        specs=tuple(c.spec for c in e.RACKBEAT), resources=("so24", "rackbeat"),
+    )  # fmt: skip
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
+        so24: So24Resource = context.resources.so24
+        identity = so24.paired_identity(run.db_path, "rackbeat", settings.rackbeat.so24_identity)
+        with so24.client() as client, context.resources.rackbeat.client() as rackbeat:
+            return reconcile_rackbeat(run, settings, client, rackbeat, identity)
+
+    return spec, body
+
+
+def _ongoing(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    spec = FlowAsset(
+        name=ASSETS["ongoing"], flow="X7", system="ongoing", group=GROUP, kinds=KINDS,
+        description=(
+            f"X7 - {ONGOING_TITLE}: 24SO products and the WMS articles read now and compared (O1's id map, "
+            "productCode and article number; the fields O1 owns; stock while O5 is on). Differences kept in "
+            "sync.reconcile_differences with their age; pending ones marked; repair previewed. Writes to neither system."
+        ),
+        specs=tuple(c.spec for c in e.ONGOING), resources=("so24", "ongoing"),
+    )  # fmt: skip
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
+        so24: So24Resource = context.resources.so24
+        identity = so24.paired_identity(run.db_path, "ongoing", settings.ongoing.so24_identity)
+        with so24.client() as client, context.resources.ongoing.client() as wms:
+            return reconcile_ongoing(run, settings, client, wms, identity)
+
+    return spec, body
+
+
+def _lnb(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    options = stock_options(settings)
+    spec = FlowAsset(
+        name=ASSETS["lnb"], flow="X7", system="lnb", group=GROUP, kinds=KINDS,
+        description=(
+            f"X7 - {LNB_TITLE}: the figures L1 would send now (flows.L1.key, flows.L1.available, open orders read "
+            "fresh when they count) against LNB's stock lines, read now. Products LNB has no line for are L1's "
+            "skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system."
+        ),
+        specs=("lnb_stock",), resources=("so24", "lnb"),
+    )  # fmt: skip
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
+        so24: So24Resource = context.resources.so24
+        identity = so24.paired_identity(run.db_path, "lnb", settings.lnb.so24_identity)
+        with so24.client() as client, context.resources.lnb.client() as lnb:
+            return reconcile_lnb(run, settings, client, lnb, identity, options)
+
+    return spec, body
+
+
+def verdict(db_path: str, pair: str, other: str, fail_above: int) -> dg.AssetCheckResult:
+    """Pass with nothing unexplained; WARN on any unexplained difference; ERROR above `fail_above`."""
+    with connect(db_path) as con:
+        rows = read_differences(con, pair)
+    unexplained = [r for r in rows if not r.pending]
+    severity = dg.AssetCheckSeverity.ERROR if len(unexplained) > fail_above else dg.AssetCheckSeverity.WARN
+    metadata = {
+        "unexplained": len(unexplained), "pending": len(rows) - len(unexplained), "fail_above": fail_above,
+        "differences": dg.MetadataValue.md(differences_markdown(rows, other)),
+    }  # fmt: skip
+    description = None
+    if unexplained:
+        first = unexplained[0]
+        description = (
+            f"{len(unexplained)} unexplained difference(s) (ERROR above flows.X7.fail_above = {fail_above}); "
+            f"{first.entity} {first.key} {first.field}: {first.kind}, {first.explanation}"
+        )
+    return dg.AssetCheckResult(
+        passed=not unexplained, severity=severity, metadata=metadata, description=description
+    )
+
+
+def _check(asset: str, pair: str, fail_above: int) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset, name=CHECK,
+        description="No unexplained difference between the two systems (pending ones, which the next flow run "
+        "fixes, are allowed); WARN on any, ERROR above flows.X7.fail_above.",
+    )  # fmt: skip
+    def _no_unexplained(staging: StagingResource) -> dg.AssetCheckResult:
+        return verdict(str(staging.db_path), pair, pair, fail_above)
+
+    return _no_unexplained
+
+
+def build_reconcile_definitions(settings: Settings) -> dg.Definitions:
+    x7 = settings.flows.X7
+    builders = {"rackbeat": _rackbeat, "ongoing": _ongoing, "lnb": _lnb}
+    pairs = [pair for pair in builders if settings.system(pair).enabled]
+    if not pairs:
+        return dg.Definitions()
+    assets, checks = [], []
+    for pair in pairs:
+        spec, body = builders[pair](settings)
+        assets.append(reconcile_asset(spec, body, enabled=x7.enabled))
+        checks.append(_check(spec.name, pair, x7.fail_above))
+    job = dg.define_asset_job(
+        JOB, selection=dg.AssetSelection.assets(*(ASSETS[p] for p in pairs)), tags=flow_tags("X7"),
+        description="X7 - reconcile every connected pair now (the manual trigger).",
+    )  # fmt: skip
+    nightly = dg.ScheduleDefinition(
+        name=SCHEDULE, job=job, cron_schedule=f"{x7.minute} {x7.hour} * * *", execution_timezone=x7.timezone,
+        description=f"X7 - every night at {x7.hour:02d}:{x7.minute:02d} {x7.timezone} (flows.X7.hour, flows.X7.minute).",
+        default_status=dg.DefaultScheduleStatus.RUNNING if x7.enabled else dg.DefaultScheduleStatus.STOPPED,
+    )  # fmt: skip
+    return dg.Definitions(assets=assets, asset_checks=checks, jobs=[job], schedules=[nightly])
