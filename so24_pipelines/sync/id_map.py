@@ -112,3 +112,14 @@ def confirmed_since(
     ).fetchall()
     latest = max((row[2] for row in rows), default=None)
     return [(row[0], row[1]) for row in rows], latest
+
+
+def confirmed_write_times(con: duckdb.DuckDBPyConnection, flow: str) -> dict[str, datetime]:
+    """target key -> when the flow last confirmed or wrote it: what tells a record's own later
+    change from the echo of the hub's write (N3 on what N1 made in Rackbeat)."""
+    rows = con.execute(
+        "SELECT target_key, max(updated_at) FROM sync.id_map WHERE flow = ? AND status = 'synced' "
+        "AND target_key IS NOT NULL GROUP BY target_key",
+        [flow],
+    ).fetchall()
+    return {row[0]: row[1] for row in rows if row[1] is not None}

@@ -57,8 +57,8 @@ from so24_pipelines.mapping import load_spec
 from so24_pipelines.mapping.engine import map_changed, source_digest
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, flow_key
+from so24_pipelines.sync.log_reads import last_run_skips
 from so24_pipelines.sync.planner import SettledRecord, remember_inputs
-from so24_pipelines.sync.schema import table_exists
 
 FLOWS: dict[str, str] = {"ean13": flow_key("L1", "ean13"), "sku": flow_key("L1", "sku")}
 SPEC = "lnb_stock"
@@ -161,18 +161,7 @@ def skip_codes_lnb_lacks(
 def codes_lnb_lacked(db_path: str | Path, flow: str) -> list[tuple[str, str]]:
     """(product, reason) of the products the last logged run of `flow` skipped for a code LNB lacks."""
     with connect(db_path) as con:
-        if not table_exists(con, "sync_log"):
-            return []
-        rows = con.execute(
-            """
-            SELECT source_key, reason FROM sync.sync_log
-            WHERE flow = ? AND action = 'skip' AND starts_with(reason, ?) AND run_id = (
-                SELECT run_id FROM sync.sync_log WHERE flow = ? ORDER BY id DESC LIMIT 1)
-            ORDER BY source_key
-            """,
-            [flow, LACKS, flow],
-        ).fetchall()
-    return [(key, reason) for key, reason in rows]
+        return last_run_skips(con, flow, LACKS)
 
 
 def _table(skips: Sequence[MappedRecord]) -> str:

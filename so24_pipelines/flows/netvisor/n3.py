@@ -40,7 +40,7 @@ left out (`echoes` in the metadata), so N3 never writes Netvisor's own data back
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -55,6 +55,8 @@ from so24_pipelines.flows.netvisor.tables import REGISTER_TABLES
 from so24_pipelines.flows.result import FlowRun
 from so24_pipelines.staging.db import transaction
 from so24_pipelines.sync import flow_key, get_state, set_state
+from so24_pipelines.sync.id_map import confirmed_write_times
+from so24_pipelines.sync.log_reads import first_logged_at
 from so24_pipelines.sync.schema import ensure_sync_schema
 
 FLOW = "N3"
@@ -100,25 +102,20 @@ def changed_since(
     with transaction(db_path) as con:
         ensure_sync_schema(con)
         rows = con.execute(
-            f"""SELECT CAST(r.number AS VARCHAR),
-                       m.updated_at IS NOT NULL AND r.updated_at <= m.updated_at + INTERVAL 1 SECOND
-                FROM {table.qualified} r
-                LEFT JOIN sync.id_map m
-                  ON m.flow = ? AND m.status = 'synced' AND m.target_key = CAST(r.number AS VARCHAR)
-                WHERE r.identity = ? AND r.updated_at >= ?
-                ORDER BY 1""",  # noqa: S608 - the table name is our declaration
-            [n1_flow, identity, since],
+            f"SELECT CAST(number AS VARCHAR), updated_at FROM {table.qualified} "  # noqa: S608 - our declaration
+            "WHERE identity = ? AND updated_at >= ? ORDER BY 1",
+            [identity, since],
         ).fetchall()
-    return [key for key, echo in rows if not echo], sum(1 for _, echo in rows if echo)
+        written = confirmed_write_times(con, n1_flow)
+    echoes = {key for key, changed in rows if key in written and changed <= written[key] + timedelta(seconds=1)}
+    return [key for key, _ in rows if key not in echoes], len(echoes)
 
 
 def initial_sync_at(db_path: str | Path) -> datetime | None:
     """When N1 first wrote for real (its first sync log row, UTC); None before (a dry run logs nothing)."""
     with transaction(db_path) as con:
         ensure_sync_schema(con)
-        first = con.execute(
-            "SELECT min(logged_at) FROM sync.sync_log WHERE starts_with(flow, 'N1.')"
-        ).fetchone()[0]
+        first = first_logged_at(con, "N1.")
     return None if first is None else first.replace(tzinfo=UTC)
 
 
