@@ -87,10 +87,11 @@ class S3Settings(ScheduledFlowSettings):
         "external",
         description="Smartdok flag set on transferred hours: external leaves Smartdok's payroll export untouched.",
     )
-    wait_for_readiness: bool = Field(
+    send_matching_while_mismatched: bool = Field(
         False,
-        description="True: no new hour goes to 24SO while one approved hour is held for a code that is no 24SO "
-        "id (all or nothing, S4 lists what to fix); false: the matching hours go and the others are held.",
+        description="False: S3 waits (does not start) while S4 lists a blocking mismatch (an approved hour held "
+        "for a code that is no 24SO id): nothing goes to 24SO, the run says why. True: the matching hours go "
+        "and each mismatching one is held with its reason.",
     )
     lookback_days: int = Field(
         31,

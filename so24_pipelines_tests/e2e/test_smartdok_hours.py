@@ -29,11 +29,22 @@ pytestmark = pytest.mark.e2e
 
 OSLO = ZoneInfo("Europe/Oslo")
 S3 = "s3_hours_to_so24"
+S4 = "s4_smartdok_readiness"
+SEND_MATCHING = {"S3": {"send_matching_while_mismatched": True}}
 
 
 @pytest.fixture
 def hub(sandbox: SandboxProcess, tmp_path: Path) -> Iterator[HoursHub]:
+    """S3 at its default: it waits while an approved hour is held for a code."""
     hub = HoursHub(sandbox, tmp_path)
+    hub.extract()
+    yield hub
+
+
+@pytest.fixture
+def sending_hub(sandbox: SandboxProcess, tmp_path: Path) -> Iterator[HoursHub]:
+    """S3 told to send the matching hours and hold the rest (the seed holds mismatches)."""
+    hub = HoursHub(sandbox, tmp_path, SEND_MATCHING)
     hub.extract()
     yield hub
 
@@ -50,7 +61,8 @@ def utc(day: str, hours: float) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def test_a_backfill_sends_every_approved_matching_hour_once_marks_it_and_holds_the_rest_with_reasons(hub):
+def test_a_backfill_sends_every_approved_matching_hour_once_marks_it_and_holds_the_rest_with_reasons(sending_hub):
+    hub = sending_hub
     send, hold = expected_transfers(hub.sandbox)
     assert send and hold, "the seed has both kinds"
     before = so24_hours(hub.sandbox)
@@ -58,8 +70,9 @@ def test_a_backfill_sends_every_approved_matching_hour_once_marks_it_and_holds_t
     first = hub.run()
 
     m = metadata(first, S3)
-    assert (m["hours_sent"], m["held"], m["marked"]) == (len(send), len(hold), len(send))
-    assert m["created"] == 2 * len(send), "the asset adds up both loads: each hour added, then marked"
+    assert (m["hours_sent"], m["held"], m["marked"], m["mark_failed"]) == (len(send), len(hold), len(send), 0)
+    assert m["created"] == len(send), "the asset's counts are hours: the marks are under their own notes"
+    assert m["waiting"] == 0 and m["readiness"].startswith("not waited for"), m["readiness"]
     assert m["batch_id"].startswith("so24hub-")
     found = tagged(hub.sandbox)
     assert set(found) == send and all(len(v) == 1 for v in found.values()), "each approved matching hour once"
@@ -124,7 +137,10 @@ def test_an_hour_registered_and_approved_today_goes_on_the_scheduled_tick_and_on
     assert smartdok_hours(hub.sandbox)[key]["ExportedExternalId"] == sent["batch_id"]
 
 
-def test_an_edit_after_the_transfer_is_applied_while_24so_allows_it_and_held_with_the_reason_once_approved(hub):
+def test_an_edit_after_the_transfer_is_applied_while_24so_allows_it_and_held_with_the_reason_once_approved(
+    sending_hub,
+):
+    hub = sending_hub
     hub.run()
     key, hour = _sent_hour(hub)
     count = len(so24_hours(hub.sandbox))
@@ -174,7 +190,8 @@ def test_the_readiness_report_lists_every_seeded_mismatch_with_what_to_change_in
     assert after["approved_hours_held"] == len(expected_transfers(hub.sandbox)[1])
 
 
-def test_a_code_fixed_in_smartdok_lets_its_held_hours_go_on_the_next_scheduled_tick(hub):
+def test_a_code_fixed_in_smartdok_lets_its_held_hours_go_on_the_next_scheduled_tick(sending_hub):
+    hub = sending_hub
     hub.run()
     _, hold = expected_transfers(hub.sandbox)
     activity = next(a for a in hub.sandbox.control("GET", "smartdok/activities").json() if a["Number"] == "INT")
@@ -192,15 +209,60 @@ def test_a_code_fixed_in_smartdok_lets_its_held_hours_go_on_the_next_scheduled_t
     assert all(tagged(hub.sandbox)[k][0]["TypeOfWorkId"] == 5 for k in freed)
 
 
-def test_with_wait_for_readiness_no_new_hour_goes_while_one_is_held(sandbox, tmp_path):
-    hub = HoursHub(sandbox, tmp_path, flows={"S3": {"wait_for_readiness": True}})
-    hub.extract()
-    send, hold = expected_transfers(sandbox)
+def test_by_default_s3_waits_for_readiness_sends_nothing_and_says_why(hub):
+    send, hold = expected_transfers(hub.sandbox)
+    assert send and hold, "the seed has both kinds"
+    before_24so, before_sd = so24_hours(hub.sandbox), smartdok_hours(hub.sandbox)
 
     waiting = hub.run()
 
-    m = metadata(waiting, S3)
-    assert (m["hours_sent"], m["marked"], m["held"]) == (0, 0, len(send) + len(hold))
-    assert not tagged(sandbox), "all or nothing: nothing went"
-    assert f"waiting: {len(hold)} approved hour(s) are held for codes" in m["held_hours"]
-    assert not check_passed(waiting, "s4_smartdok_readiness", "smartdok_ready")
+    m, s4 = metadata(waiting, S3), metadata(waiting, S4)
+    assert s4["blocking"] > 0
+    assert m["readiness"].startswith(f"waiting for readiness: {s4['blocking']} blocking mismatches (see S4)"), (
+        m["readiness"], s4["blocking"])  # fmt: skip
+    assert (m["hours_sent"], m["marked"], m["created"], m["updated"], m["resolved"]) == (0, 0, 0, 0, 0)
+    assert (m["held"], m["waiting"], m["skipped"]) == (len(hold), len(send), len(send) + len(hold))
+    assert "waiting for readiness:" in m["preview"], "each hour that would have gone says why it did not"
+    assert all(f"| {key} |" in m["held_hours"] for key in hold), "the held hours with what to change"
+    assert so24_hours(hub.sandbox) == before_24so, "nothing went to 24SO"
+    assert smartdok_hours(hub.sandbox) == before_sd, "nothing was marked in Smartdok"
+    assert hub.failed() == {}, "waiting hours are skips: nothing failed"
+    assert not check_passed(waiting, S4, "smartdok_ready"), "S4's check warns while S3 waits"
+    assert "waiting for readiness" in s3_description(hub)
+
+
+def s3_description(hub: HoursHub) -> str:
+    return hub.defs.get_assets_def(S3).descriptions_by_key[dg.AssetKey(S3)]
+
+
+def test_opted_in_s3_sends_the_matching_hours_and_holds_the_rest(sandbox, tmp_path):
+    hub = HoursHub(sandbox, tmp_path, SEND_MATCHING)
+    hub.extract()
+    send, hold = expected_transfers(sandbox)
+
+    sent = hub.run()
+
+    m = metadata(sent, S3)
+    assert (m["hours_sent"], m["marked"], m["held"], m["waiting"]) == (len(send), len(send), len(hold), 0)
+    assert set(tagged(sandbox)) == send, "the matching hours went, the rest are held"
+    assert not any(smartdok_hours(sandbox)[k]["ExportedExternal"] for k in hold)
+    assert not check_passed(sent, S4, "smartdok_ready"), "S4 still lists what holds the others"
+
+
+def test_while_s3_waits_an_edit_of_a_transferred_hour_waits_too_and_goes_once_ready(sandbox, tmp_path):
+    sending = HoursHub(sandbox, tmp_path, SEND_MATCHING)
+    sending.extract()
+    sending.run()
+    key, hour = _sent_hour(sending)
+    hub = HoursHub(sandbox, tmp_path)  # the same staging file, back at the default
+    hub.sandbox.control("POST", f"smartdok/hours/{key}/edit", json={"to": "16:00", "comment": "rettet"})
+
+    waiting = metadata(hub.run(backfill=False), S3)
+
+    assert waiting["readiness"].startswith("waiting for readiness:") and waiting["updated"] == 0
+    assert tagged(sandbox)[key][0] == hour, "nothing goes to 24SO while S3 waits, an edit neither"
+    assert waiting["waiting"] >= 1
+
+    sent = metadata(HoursHub(sandbox, tmp_path, SEND_MATCHING).run(backfill=False), S3)
+
+    assert sent["updated"] == 1 and tagged(sandbox)[key][0]["Description"] == f"rettet [Smartdok {key}]"

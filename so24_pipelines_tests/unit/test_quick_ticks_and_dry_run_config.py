@@ -38,7 +38,10 @@ def test_every_load_asset_and_loading_op_takes_dry_run(defs: dg.Definitions) -> 
     switchable = {
         key for key in graph.get_all_asset_keys() if "dry_run" in _config_fields(graph.assets_def_for_key(key).node_def)
     }
-    assert switchable == loads  # every load, and nothing that does not load (extraction, staging reads)
+    # S4 (Smartdok readiness) is a flow built on the flow template that only reports: its dry run is
+    # its normal run, so the switch is there (one template) and harmless.
+    reports = {dg.AssetKey("s4_smartdok_readiness")}
+    assert switchable - reports == loads  # every load, and nothing that does not load (extraction, staging reads)
     ops = {
         job: {n.name: _config_fields(n.definition) for n in defs.resolve_job_def(job).graph.node_dict.values()}
         for job in ("rackbeat_fetch_order", "rackbeat_order_events_retry")

@@ -7,6 +7,8 @@
   the same report for projects.
 - `s3_hours_to_so24` (S3): approved Smartdok hours as 24SO hours, then marked exported in
   Smartdok; reports the hours held with what to change in Smartdok, the batch id and the period.
+  By default it waits while S4 would list a blocking mismatch: nothing is sent, the note
+  `readiness` and every skipped hour say why (flows.S3.send_matching_while_mismatched opts out).
   Its run config takes `from_date` / `to_date` (ISO days): the backfill of older hours, read in
   93-day windows, launched from the UI (*Jobs > smartdok_hours > Launchpad*).
 - `s4_smartdok_readiness` (S4): every mismatch of employees, projects, activity and wage codes
@@ -82,7 +84,10 @@ ASSETS: dict[str, FlowAsset] = {
             description="S3 - approved Smartdok hours as 24SO hours (EmployeeNo = contact id, project number = "
             "project id, activity code = work type id, wage code = salary type id), added once (the Smartdok id "
             "is tagged in Description), then marked exported in Smartdok with a batch id. An hour whose codes "
-            "do not match is held with its reason. Backfill: from_date/to_date in the run config.",
+            "do not match is held with its reason; while one is, S3 waits for readiness and sends nothing (note "
+            "`readiness`: 'waiting for readiness: N blocking mismatches (see S4)'), unless "
+            "flows.S3.send_matching_while_mismatched lets the matching hours go. Counts are hours; the marks "
+            "are `marked` / `mark_failed`. Backfill: from_date/to_date in the run config.",
             deps=HOUR_DEPS, owns=(hours.FLOW, hours.MARK_FLOW), specs=(hours.SPEC,), resources=("smartdok", "so24"),
         ),
     )
@@ -145,7 +150,8 @@ def hour_options(settings: Settings) -> hours.HourOptions:
     s3 = settings.flows.S3
     return hours.HourOptions(level=s3.attestation_level, only_approved=s3.only_approved,
                              mark_as=s3.mark_exported_as, lookback_days=s3.lookback_days,
-                             edit_lookback_days=s3.edit_lookback_days, wait_for_readiness=s3.wait_for_readiness)  # fmt: skip
+                             edit_lookback_days=s3.edit_lookback_days,
+                             send_matching_while_mismatched=s3.send_matching_while_mismatched)  # fmt: skip
 
 
 def _s3(chosen: str | None, options: hours.HourOptions) -> Callable[..., list[FlowRun]]:
@@ -157,7 +163,10 @@ def _s3(chosen: str | None, options: hours.HourOptions) -> Callable[..., list[Fl
         identity = so24.paired_identity(run.db_path, SYSTEM, chosen)
         with smartdok.client() as sd, so24.client() as client:
             use_identity(client, identity, SYSTEM)
-            return hours.sync_hours(run, sd, client, identity, options, span)
+            sent, _ = hours.sync_hours(run, sd, client, identity, options, span)
+        if sent.notes.get("waiting"):
+            context.log.warning("S3 %s", sent.notes["readiness"])
+        return [sent]
 
     return body
 

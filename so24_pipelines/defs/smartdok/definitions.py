@@ -10,8 +10,10 @@ main Definitions).
   other's ticks cost it one read of the Smartdok register). Running by default only when smartdok
   is connected and S1 or S2 is on; stopped otherwise.
 - Job `smartdok_hours`: S3's transfer of approved hours, then S4's readiness report, so every
-  transfer comes with a fresh list of what held hours back (each held hour is also in S3's run). The manual trigger, and the backfill:
-  its launchpad takes S3's `from_date` / `to_date` (older hours, in 93-day windows).
+  transfer comes with a fresh list of what held hours back (each held hour is also in S3's run;
+  while one is, S3 waits and sends nothing, unless flows.S3.send_matching_while_mismatched). The
+  manual trigger, and the backfill: its launchpad takes S3's `from_date` / `to_date` (older
+  hours, in 93-day windows).
 - Schedule `smartdok_hours_schedule`: every flows.S3 `cadence_minutes`, running by default when
   smartdok is connected and S3 is on.
 - Job `smartdok_readiness`: S4 alone, before the first transfer (no schedule: `smartdok_hours`

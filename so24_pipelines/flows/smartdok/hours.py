@@ -9,7 +9,8 @@ One tick, on the one flow template:
    `flows.S3.only_approved: false`) and not yet exported externally, plus every hour S3 transferred before (so an edit is seen).
 3. Spec mapping/specs/smartdok_hours.yaml: the four codes joined to the paired 24SO company's
    employees, projects, work types and salary types. An hour whose code is no 24SO id is held with
-   every reason (a failed record: the check is red, the hour is looked at again on every tick).
+   every reason (a skip, listed in `held_hours`; it stays staged and is looked at again on every
+   tick, so a fix in Smartdok lets it go; S4's check warns while one is held).
    A transferred hour Smartdok no longer counts as approved is held too: its 24SO hour is left.
 4. Loader, target 24SO (hour_target.py): match by the tag in Description before adding, so a
    crash never makes a second hour; an edit is applied while 24SO allows it.
@@ -18,11 +19,16 @@ One tick, on the one flow template:
    crash between the 24SO save and the marking leaves the hour in S3's id map and not in
    `S3.mark`'s: the next tick plans no save (unchanged) and marks it.
 
-With `flows.S3.wait_for_readiness: true` no new hour goes while one is held (wait_while_held).
+S3 waits for readiness by default (issue 11: it does not start while a blocking mismatch exists):
+while one new approved hour is held for a code, no hour goes to 24SO, and every hour that would
+have gone is skipped with "waiting for readiness: N blocking mismatches (see S4)" (ReadinessWait);
+the run's note `readiness` says the same. The user may choose instead to send the matching hours
+and hold the rest: `flows.S3.send_matching_while_mismatched: true`.
 
-The asset's counts add up both loads (an hour sent and marked counts twice); the run notes say
-it per step: `hours_sent`, `marked`, `batch_id`, `held` / `held_hours` (hours not sent, with what
-to change in Smartdok), `period`.
+The asset's headline counts (`created`, `updated`, `failed`, ...) are the hours' load; the marks'
+load reports under its own notes `marked` and `mark_failed` (`mark_failures` with the reasons).
+The other notes: `hours_sent`, `batch_id`, `held` / `held_hours` (hours held for a code, with what
+to change in Smartdok), `waiting` (hours that match but wait for readiness), `period`.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ class HourOptions:
     level: AttestationLevel = "admin"
     only_approved: bool = True
     mark_as: MarkAs = "external"
-    wait_for_readiness: bool = False
+    send_matching_while_mismatched: bool = False
     lookback_days: int = 31
     edit_lookback_days: int = 366
 
@@ -119,8 +125,12 @@ def hour_records(db_path: str | Path, identity: str, flow: str, level: Attestati
 
 def sync_hours(
     run: RunContext, smartdok: SmartdokClient, so24: So24Client, identity: str, options: HourOptions, span: Period
-) -> list[FlowRun]:
-    """One S3 tick (module docstring) over `span`: the hours' load, then the marks' load."""
+) -> tuple[FlowRun, FlowRun]:
+    """One S3 tick (module docstring) over `span`: (the hours' load with every note, the marks' load).
+
+    The asset shows the first: its counts are hours, the marks' are the notes `marked` and
+    `mark_failed`; the second is for callers that look at the marks' load itself.
+    """
     ensure_tables(run.db_path)
     staged = read_hours(smartdok, run.db_path, identity, span, options.edit_lookback_days)
     read = StagedRead("smartdok hours", None, span.words(), staged.received, staged.inserted, staged.updated,
@@ -129,12 +139,14 @@ def sync_hours(
         FLOW, hour_records(run.db_path, identity, FLOW, options.level if options.only_approved else None),
         "the hour is no longer staged as approved and pending; nothing sent",
     )
-    if options.wait_for_readiness:
-        records = wait_while_held(run.db_path, FLOW, records)
-    result = run.load(FLOW, records, So24Hours(so24), source_system="smartdok", reads=(read,))
     held = [(r.source_key, r.skip_reason or "") for r in records if r.skip_reason]
+    wait = None if options.send_matching_while_mismatched else readiness_wait(run.db_path, identity, FLOW, records)
+    if wait is not None:
+        records = wait.hold(records)
+    result = run.load(FLOW, records, So24Hours(so24), source_system="smartdok", reads=(read,))
     notes: dict[str, str | int] = {
-        "period": span.words(), "hours_sent": _sent(result), "held": len(held), "held_hours": held_table(held),
+        "period": span.words(), "readiness": _readiness_words(wait, held, options), "hours_sent": _sent(result),
+        "held": len(held), "held_hours": held_table(held), "waiting": wait.waiting if wait else 0,
     }  # fmt: skip
     batch_id = BATCH_PREFIX + utcnow().strftime("%Y%m%dT%H%M%S")
     marks = run.retire_failures(
@@ -145,25 +157,83 @@ def sync_hours(
     if not run.dry_run:
         note_marks(run.db_path, identity, mark_flow=MARK_FLOW, mark_as=options.mark_as, batch_id=batch_id)
     done = marked.counts().get("created", 0) + marked.counts().get("updated", 0)
-    notes |= {"marked": done, "batch_id": batch_id if done else "none"}
-    return [result.noting(**notes), marked]
+    notes |= {"marked": done, "mark_failed": len(marked.failures()), "batch_id": batch_id if done else "none"}
+    if marked.failures():
+        notes["mark_failures"] = held_table(marked.failures())
+    return result.noting(**notes), marked
 
 
-def wait_while_held(db_path: str | Path, flow: str, records: list[MappedRecord]) -> list[MappedRecord]:
-    """With `flows.S3.wait_for_readiness`: while one new hour is held for a code, no new hour goes.
+@dataclass(frozen=True)
+class ReadinessWait:
+    """A tick S3 does not start: `mismatches` codes are no 24SO id, used by `held` new approved hours.
 
-    Seed 004's guide has the user align Smartdok before the first transfer; a customer who wants
-    it all or nothing turns this on, and S4's report lists what to fix. Edits of hours already
-    transferred still go (they are not new).
+    The project's rule (issue 11, over FLOWS.md): S3 does not start while a blocking mismatch
+    exists, unless the user chooses to send the matching hours and hold the rest. A mismatch
+    blocks when a new approved hour uses it, which is exactly an hour the mapping holds for a
+    code, so S3 decides from its own mapping and needs no read of Smartdok's registers; S4 lists
+    the same mismatches Smartdok record by record, with what to change.
     """
+
+    mismatches: int
+    held: int
+    waiting: int
+
+    @property
+    def reason(self) -> str:
+        return (f"waiting for readiness: {self.mismatches} blocking mismatches (see S4), used by {self.held} "
+                "approved hour(s) held for a code that is no 24SO id; nothing goes to 24SO until they match "
+                "(or flows.S3.send_matching_while_mismatched: true sends the matching hours)")  # fmt: skip
+
+    def hold(self, records: list[MappedRecord]) -> list[MappedRecord]:
+        """Every hour that would be sent (an edit of a transferred hour too) skipped with `reason`.
+
+        A skip, not a failure: nothing is wrong with these hours, and the tick after the fix sends
+        them; `waiting` counts them.
+        """
+        why = self.reason
+        return [r if r.skip_reason else replace(r, payload={}, skip_reason=why) for r in records]
+
+
+def readiness_wait(db_path: str | Path, identity: str, flow: str, records: list[MappedRecord]) -> ReadinessWait | None:
+    """The wait of this tick, or None when no new approved hour is held for a code (S3 starts)."""
     with connect(db_path) as con:
         sent = set(source_keys_of(con, flow)) if sync_schema_exists(con) else set()
-    held = sum(1 for r in records if r.skip_reason and r.source_key not in sent)
+    held = [int(r.source_key) for r in records if r.skip_reason and r.source_key not in sent]
     if not held:
-        return records
-    why = (f"waiting: {held} approved hour(s) are held for codes that are no 24SO ids (S4's report says what to "
-           "change in Smartdok); flows.S3.wait_for_readiness sends none until they match")  # fmt: skip
-    return [r if r.skip_reason or r.source_key in sent else replace(r, payload={}, skip_reason=why) for r in records]
+        return None
+    waiting = sum(1 for r in records if not r.skip_reason)
+    return ReadinessWait(blocking_codes(db_path, identity, held), len(held), waiting)
+
+
+# Per register: the key as Smartdok writes it, the 24SO id it must be, and the staged 24SO register.
+_KEYS = (
+    ("employees", "employee_no", "so24_contact_id", "staging.so24_persons"),
+    ("projects", "project_number", "so24_project_id", "staging.so24_projects"),
+    ("activities", "activity_code", "so24_work_type_id", "staging.so24_work_types"),
+    ("wages", "wage_code", "so24_salary_type_id", "staging.so24_salary_types"),
+)
+
+
+def blocking_codes(db_path: str | Path, identity: str, hour_ids: list[int]) -> int:
+    """How many distinct codes (register and key, as S4 normalises it) the hours `hour_ids` use that are no 24SO id."""
+    parts = [
+        f"SELECT '{register}', lower(trim(coalesce(h.{text}, ''))) FROM {HOURS.qualified} h "  # noqa: S608
+        f"WHERE h.identity = ? AND list_contains(?, h.work_hour_id) AND (h.{so24_id} IS NULL OR h.{so24_id} "
+        f"NOT IN (SELECT id FROM {table} WHERE identity = h.identity))"
+        for register, text, so24_id, table in _KEYS
+    ]
+    with connect(db_path) as con:
+        row = con.execute(f"SELECT count(*) FROM ({' UNION '.join(parts)})", [identity, hour_ids] * len(_KEYS))  # noqa: S608
+        return int(row.fetchone()[0])
+
+
+def _readiness_words(wait: ReadinessWait | None, held: list[tuple[str, str]], options: HourOptions) -> str:
+    if wait is not None:
+        return wait.reason
+    if held and options.send_matching_while_mismatched:
+        return (f"not waited for (flows.S3.send_matching_while_mismatched): the matching hours go, {len(held)} "
+                "held (see held_hours and S4)")  # fmt: skip
+    return "ready: no new approved hour is held for a code"
 
 
 def _sent(result: FlowRun) -> int:

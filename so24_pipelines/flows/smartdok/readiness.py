@@ -14,8 +14,9 @@ mismatch, what to change in Smartdok:
   type carries.
 
 A mismatch *blocks* when approved hours not yet transferred use it (staging.smartdok_hours, as S3
-last read it): S3 holds exactly those hours, each with its reason, and sends the rest. The others
-are reported so the user can fix them before an hour uses them. It reads Smartdok's registers and
+last read it): S3 holds exactly those hours, each with its reason, and by default sends nothing
+while one is held (hours.ReadinessWait; flows.S3.send_matching_while_mismatched sends the rest).
+The others are reported so the user can fix them before an hour uses them. It reads Smartdok's registers and
 24SO's staged ones (E5, E6, E7) and writes nothing anywhere but its own verdict (sync.state), which
 the asset check `smartdok_ready` reads.
 """
