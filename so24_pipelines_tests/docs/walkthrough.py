@@ -134,7 +134,7 @@ class Watch:
     def judge(self) -> Verdict:
         """The collateral-damage rules over every window, each hub window under the settings then in
         force (a so24.yaml edit may turn a flow two-way)."""
-        from so24_pipelines_tests.safety.test_collateral_damage import rules_for
+        from so24_pipelines_tests.safety.scenario import rules_for
 
         rules = systems.Rules(stock_master=None, two_way=frozenset(), faults=False)
         rules.learn_targets(row for w in self.windows for row in w.log)

@@ -16,13 +16,12 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.lnb.orders import ASSET, JOB
 from so24_pipelines.defs.lnb.resources import LnbResource
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
-from so24_pipelines_tests.e2e.so24_harness import metadata, resources
+from so24_pipelines_tests.e2e.so24_harness import definitions, metadata, resources
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 NO_REFERENCE_RETAILER = 4
@@ -52,11 +51,7 @@ class Hub:
         self.db = tmp / "staging.duckdb"
         self.settings = l2_settings(flows)
         self.resources: dict[str, Any] = {**resources(sandbox, self.db), "lnb": lnb_resource(sandbox)}
-        main = build_definitions(self.settings)
-        self.defs = dg.Definitions(
-            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
-            sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},
-        )  # fmt: skip
+        self.defs = definitions(self.settings, self.resources)
         self.instance = dg.DagsterInstance.ephemeral()
 
     def extract(self) -> None:

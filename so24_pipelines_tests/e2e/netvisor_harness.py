@@ -9,7 +9,6 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.netvisor.resources import NetvisorResource
 from so24_pipelines.settings import Settings
 from so24_pipelines_tests.e2e import rackbeat_entities_harness as h
@@ -43,20 +42,11 @@ def hub(
         {"rackbeat": {"enabled": True}, "netvisor": {"enabled": True}, "flows": {"N1": n1, **(flows or {})}}
     )
     db = tmp / "staging.duckdb"
-    merged = build_definitions(settings)
     res = {
         **h.resources(sandbox, db, tmp / "inbox.sqlite"),
         "netvisor": netvisor_resource(sandbox, tmp / "locks"),
     }
-    defs = dg.Definitions(
-        assets=merged.assets,
-        asset_checks=merged.asset_checks,
-        jobs=merged.jobs,
-        sensors=merged.sensors,
-        schedules=merged.schedules,
-        resources={**merged.resources, **res},
-    )
-    return defs, db
+    return h.definitions(settings, res), db
 
 
 def run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,6 @@ minute), so the tests measure the flows, not the throttle.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import uvicorn
 
 from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
 from so24_pipelines.defs.resources import InboxResource
 from so24_pipelines.settings import Settings
@@ -29,7 +26,9 @@ from so24_pipelines.staging.db import connect
 from so24_pipelines.webhooks.app import build_receiver
 from so24_pipelines.webhooks.inbox import Inbox
 from so24_pipelines_tests.e2e import so24_harness
+from so24_pipelines_tests.e2e.so24_harness import definitions as definitions  # the suites call h.definitions
 from so24_pipelines_tests.sandbox_process import SandboxProcess
+from so24_pipelines_tests.serving import serving
 
 BUDGET = 100_000
 FAST_RETRY = RetryPolicy(attempts=6, backoff_base=0.02, backoff_max=0.2)
@@ -51,18 +50,6 @@ def resources(sandbox: SandboxProcess, db: Path, inbox: Path) -> dict[str, Any]:
         "rackbeat": RackbeatResource(base_url=creds["baseUrl"], token=creds["token"], requests_per_minute=BUDGET),
         "inbox": InboxResource(path=str(inbox)),
     }
-
-
-def definitions(settings: Settings, res: dict[str, Any]) -> dg.Definitions:
-    """The whole hub's definitions, with the test's resources in place of the configured ones."""
-    main = build_definitions(settings)
-    return dg.Definitions(
-        assets=main.assets,
-        asset_checks=main.asset_checks,
-        jobs=main.jobs,
-        sensors=main.sensors,
-        resources={**(main.resources or {}), **res},
-    )
 
 
 def run_job(
@@ -136,23 +123,8 @@ def hook_url(port: int) -> str:
 @contextmanager
 def receiver(inbox: Path, token: str, port: int) -> Iterator[str]:
     """The hub's webhook receiver on `port` (one per Rackbeat hook: each hook has its own token)."""
-    config = uvicorn.Config(
-        build_receiver(Inbox(inbox), {"rackbeat": token}), host="127.0.0.1", port=port,
-        log_config=None, log_level="warning", lifespan="off",
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("webhook receiver did not start")
-        time.sleep(0.01)
-    try:
+    with serving(build_receiver(Inbox(inbox), {"rackbeat": token}), port):
         yield hook_url(port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 def wait_for_events(inbox: Path, event: str, count: int, timeout: float = 20.0) -> None:

@@ -12,14 +12,13 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.smartdok.definitions import HOURS_JOB, READINESS_JOB
 from so24_pipelines.defs.smartdok.resources import SmartdokResource
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import flow_key
-from so24_pipelines_tests.e2e.so24_harness import metadata, resources
+from so24_pipelines_tests.e2e.so24_harness import definitions, metadata, resources
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 S3_FLOW = flow_key("S3")
@@ -47,11 +46,7 @@ class HoursHub:
             "smartdok": SmartdokResource(base_url=creds["baseUrl"], api_token=creds["apiToken"],
                                          requests_per_minute=60_000, backoff_seconds=0.01, **smartdok),
         }  # fmt: skip
-        main = build_definitions(self.settings)
-        self.defs = dg.Definitions(
-            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
-            sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},
-        )  # fmt: skip
+        self.defs = definitions(self.settings, self.resources)
         self.instance = dg.DagsterInstance.ephemeral()
 
     def extract(self) -> None:
@@ -74,9 +69,10 @@ class HoursHub:
     def readiness(self) -> dict[str, Any]:
         return metadata(self.run(READINESS_JOB), "s4_smartdok_readiness")
 
-    def failed(self) -> dict[str, str]:
+    def failed(self, flow: str = S3_FLOW) -> dict[str, str]:
+        """Source key -> reason of the records the loader holds as failed for `flow`."""
         with connect(self.db) as con:
-            rows = con.execute("SELECT source_key, reason FROM sync.failed_records WHERE flow = ?", [S3_FLOW]).fetchall()
+            rows = con.execute("SELECT source_key, reason FROM sync.failed_records WHERE flow = ?", [flow]).fetchall()
         return dict(rows)
 
 

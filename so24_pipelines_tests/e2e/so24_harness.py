@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import yaml
 
+from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24.assets import BACKFILL_ASSETS, EXTRACT_ASSETS
+from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
@@ -60,3 +63,12 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
         if mat.asset_key.to_user_string() == asset:
             return {k: v.value for k, v in mat.metadata.items()}
     raise KeyError(asset)
+
+
+def definitions(settings: Settings, res: dict[str, Any]) -> dg.Definitions:
+    """The whole hub's Definitions, with the test's resources in place of the configured ones."""
+    main = build_definitions(settings)
+    return dg.Definitions(
+        assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
+        sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **res},
+    )  # fmt: skip

@@ -20,13 +20,12 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.lnb.resources import LnbResource
 from so24_pipelines.defs.lnb.stock import ASSET, JOB
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
-from so24_pipelines_tests.e2e.so24_harness import metadata, resources
+from so24_pipelines_tests.e2e.so24_harness import definitions, metadata, resources
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.e2e
@@ -52,11 +51,7 @@ class Hub:
             "lnb": LnbResource(base_url=creds["baseUrl"], client_id=creds["clientId"], client_secret=creds["clientSecret"],
                                **options),
         }  # fmt: skip
-        main = build_definitions(self.settings)
-        self.defs = dg.Definitions(
-            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
-            sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},
-        )  # fmt: skip
+        self.defs = definitions(self.settings, self.resources)
         self.instance = dg.DagsterInstance.ephemeral()
 
     def extract(self, *entities: str) -> None:

@@ -19,14 +19,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.smartdok.assets import S1_ASSET, S2_ASSET
 from so24_pipelines.defs.smartdok.definitions import JOB
-from so24_pipelines.defs.smartdok.resources import SmartdokResource
 from so24_pipelines.defs.so24.assets import EXTRACT_ASSETS
-from so24_pipelines.settings import Settings
-from so24_pipelines.staging.db import connect
-from so24_pipelines_tests.e2e.so24_harness import metadata, resources
+from so24_pipelines_tests.e2e.smartdok_hours_harness import HoursHub
+from so24_pipelines_tests.e2e.so24_harness import metadata
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.e2e
@@ -38,27 +35,8 @@ SAVES = ("SaveInvoices", "SaveProducts", "SaveCompanies", "SaveProject", "SaveHo
 # ---- the hub as deployed, pointed at the sandbox -----------------------------------------------
 
 
-class Hub:
-    """The main Definitions merged with Smartdok's, with the test's resources; one instance for all runs."""
-
-    def __init__(self, sandbox: SandboxProcess, tmp: Path, flows: dict[str, Any] | None = None) -> None:
-        self.sandbox = sandbox
-        self.db = tmp / "staging.duckdb"
-        creds = sandbox.control("GET", "smartdok/credentials").json()
-        self.settings = Settings.model_validate(
-            {"smartdok": {"enabled": True, "base_url": creds["baseUrl"]}, "flows": flows or {}}
-        )
-        self.resources: dict[str, Any] = {
-            **resources(sandbox, self.db, max_retries=8),
-            "smartdok": SmartdokResource(base_url=creds["baseUrl"], api_token=creds["apiToken"],
-                                         requests_per_minute=60_000, backoff_seconds=0.01),
-        }  # fmt: skip
-        main = build_definitions(self.settings)
-        self.defs = dg.Definitions(
-            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
-            sensors=main.sensors, executor=main.executor, resources={**(main.resources or {}), **self.resources},
-        )  # fmt: skip
-        self.instance = dg.DagsterInstance.ephemeral()
+class Hub(HoursHub):
+    """The hub as S3's tests build it, run as S1 and S2's schedule runs them."""
 
     def extract(self) -> None:
         """E5 and E7 as shipped: the projects and employees S2 and S1 read."""
@@ -73,13 +51,6 @@ class Hub:
         )
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         return result
-
-    def failed(self, flow: str) -> dict[str, str]:
-        with connect(self.db) as con:
-            rows = con.execute(
-                "SELECT source_key, reason FROM sync.failed_records WHERE flow = ?", [flow]
-            ).fetchall()
-        return dict(rows)
 
 
 @pytest.fixture

@@ -31,8 +31,6 @@ Known damage is a strict xfail naming it, so it turns green the day it is fixed.
 
 from __future__ import annotations
 
-import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,71 +38,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-import dagster as dg
 import pytest
 
 from so24_pipelines.connectors.errors import TransientError
-from so24_pipelines.connectors.http import RetryPolicy
 from so24_pipelines.connectors.rackbeat import RackbeatClient
-from so24_pipelines.connectors.so24.client import So24Client, So24Credentials
-from so24_pipelines.definitions import build_definitions
-from so24_pipelines.defs.ongoing.resources import OngoingResource
-from so24_pipelines.defs.rackbeat.resources import RackbeatResource
-from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
-from so24_pipelines.flows.rackbeat.entities_webhooks import CREATED_EVENTS
-from so24_pipelines.flows.rackbeat.orders_webhooks import ORDER_EVENTS
 from so24_pipelines.settings import Settings
-from so24_pipelines.staging.db import connect
-from so24_pipelines.webhooks.app import build_receiver
-from so24_pipelines.webhooks.inbox import Inbox
+from so24_pipelines_tests.safety import scenario as sc
 from so24_pipelines_tests.safety import systems
-from so24_pipelines_tests.sandbox_process import SandboxProcess, free_port
-from so24_pipelines_tests.serving import serving
+from so24_pipelines_tests.safety.hub import FastRackbeat, Hub, webhook_receiver
+from so24_pipelines_tests.safety.scenario import Scenario, check, failed_records, rules_for
+from so24_pipelines_tests.safety.user import User
+from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.safety
-
-FAST = RetryPolicy(attempts=9, backoff_base=0.02, backoff_max=0.2)
-# 10 % of the hub's calls to every system fail. "limit" (429 with Retry-After: 1 s, no work done) is
-# left out: for what a write leaves behind it is the same path as "5xx", and each costs a second.
-# "drop" and "malformed" do the work and lose the answer: the dangerous ones.
-FAULTS = {"rate": 0.1, "kinds": ["5xx", "drop", "malformed", "html", "latency"], "latency_ms": 50}
-SETTLE_TICKS = 2
-
-
-# ---- the hub, as its schedules and sensors run it ----------------------------------------------
-
-
-
-
-class FastSo24(So24Resource):
-    """The hub's 24SO resource with test-speed backoff (the sandbox answers in milliseconds)."""
-
-    @contextmanager
-    def client(self) -> Iterator[So24Client]:
-        client = So24Client(
-            base_url=self.base_url, credentials=So24Credentials(self.application_id, self.username, self.password),
-            webservices_url=self.webservices_url, timeout=self.timeout_seconds, max_retries=self.max_retries, requests_per_hour=self.requests_per_hour,
-            backoff_base=0.02,
-        )  # fmt: skip
-        try:
-            client.ensure_session()
-            yield client
-        finally:
-            client.close()
-
-
-class FastRackbeat(RackbeatResource):
-    """The hub's Rackbeat resource with test-speed backoff."""
-
-    @contextmanager
-    def client(self) -> Iterator[RackbeatClient]:
-        client = RackbeatClient(
-            self.base_url, self.token, requests_per_minute=self.requests_per_minute, burst=200, retry=FAST
-        )
-        try:
-            yield client
-        finally:
-            client.close()
 
 
 _LOST: list[str] = []
@@ -132,300 +78,6 @@ class LosesAnAnswer(FastRackbeat):
             yield client
 
 
-class Hub:
-    """The whole hub's Definitions over the sandboxes; `tick()` is what the daemon does in one tick."""
-
-    SCHEDULE_ORDER = ("so24_incremental", "rackbeat_entities_sync", "rackbeat_opening_stock", "rackbeat_orders_sync", "ongoing_sync",
-                      "rackbeat_order_events_retry")  # fmt: skip
-    SENSOR_ORDER = ("rackbeat_initial_sync_on_activation", "rackbeat_opening_stock_after_initial_sync",
-                    "rackbeat_changes_poll", "rackbeat_created_events", "rackbeat_order_events",
-                    "rackbeat_stock_events")  # fmt: skip
-
-    def __init__(
-        self,
-        sandbox: SandboxProcess,
-        tmp: Path,
-        settings: Settings,
-        rackbeat: type[FastRackbeat] = FastRackbeat,
-    ) -> None:
-        self.sandbox = sandbox
-        self.db = tmp / "staging.duckdb"
-        self.inbox_path = tmp / "inbox.sqlite"
-        self.instance = dg.DagsterInstance.ephemeral()
-        self.resources = self._resources(settings, rackbeat)
-        main = build_definitions(settings)
-        self.defs = dg.Definitions(
-            assets=main.assets, asset_checks=main.asset_checks, jobs=main.jobs, schedules=main.schedules,
-            sensors=main.sensors, resources={**(main.resources or {}), **self.resources},
-        )  # fmt: skip
-        jobs = {
-            s.job_name
-            for s in self.defs.schedules or []
-            if s.default_status == dg.DefaultScheduleStatus.RUNNING
-        }
-        if settings.rackbeat.enabled:
-            # The E1-E7 extraction only reads 24SO, and the Rackbeat jobs extract what they read
-            # themselves (so24_products, _companies, _categories, _orders): left out for time.
-            jobs.discard("so24_incremental")
-        self.schedule_jobs = [name for name in self.SCHEDULE_ORDER if name in jobs]
-        unknown = jobs - set(self.SCHEDULE_ORDER)
-        assert not unknown, f"schedules the test does not know how to order: {unknown}"
-        on = dg.DefaultSensorStatus.RUNNING
-        sensors = {
-            s.name: s
-            for s in self.defs.sensors or []
-            # the E1-E7 initial backfill's own sensor: 24SO is read by the Rackbeat jobs here (above)
-            if s.default_status == on and not (s.name.startswith("so24_") and "backfill" in s.name)
-        }
-        assert not set(sensors) - set(self.SENSOR_ORDER), (
-            f"sensors the test does not know: {set(sensors) - set(self.SENSOR_ORDER)}"
-        )
-        self.sensors = [sensors[name] for name in self.SENSOR_ORDER if name in sensors]
-        self.cursors: dict[str, str | None] = {}
-        self.run_keys: set[tuple[str, str]] = set()
-        self.runs: list[tuple[str, bool, float]] = []
-        self.sensor_errors: list[str] = []
-        self.failures: list[str] = []
-        self._jobs: dict[str, dg.JobDefinition] = {}
-
-    def _resources(self, settings: Settings, rackbeat: type[FastRackbeat]) -> dict[str, Any]:
-        c = self.sandbox.control("GET", "24so/credentials").json()
-        res: dict[str, Any] = {
-            "so24": FastSo24(base_url=f"{self.sandbox.url}/24so", application_id=c["application_id"], username=c["username"],
-                             password=c["password"], max_retries=8, requests_per_hour=1_000_000),
-            "staging": StagingResource(path=str(self.db)),
-            "inbox": InboxResource(path=str(self.inbox_path)),
-        }  # fmt: skip
-        if settings.rackbeat.enabled:
-            rb = self.sandbox.control("GET", "rackbeat/credentials").json()
-            res["rackbeat"] = rackbeat(
-                base_url=rb["baseUrl"], token=rb["token"], requests_per_minute=100_000, max_retries=8
-            )
-        if settings.ongoing.enabled:
-            og = self.sandbox.control("GET", "ongoing/credentials").json()
-            res["ongoing"] = OngoingResource(
-                base_url=og["baseUrl"], username=og["username"], password=og["password"], goods_owner_id=og["goodsOwnerId"],
-                requests_per_second=1000.0, backoff_seconds=0.02, max_retries=8,
-            )  # fmt: skip
-        return res
-
-    def job(self, name: str) -> dg.JobDefinition:
-        """The job as its schedule or sensor launches it, with only its blocking asset checks (they
-        gate what runs after them); the others only read and report (a flow asset reports its own
-        failed records in its step), and they are a fifth of the time."""
-        if name not in self._jobs:
-            job = self.defs.resolve_job_def(name)
-            assets = set(job.asset_layer.selected_asset_keys)
-            graph = job.asset_layer.asset_graph
-            blocking = {
-                k
-                for k in graph.asset_check_keys
-                if k.asset_key in assets and graph.get_check_spec(k).blocking
-            }
-            self._jobs[name] = (
-                job.get_subset(asset_selection=assets, asset_check_selection=blocking) if assets else job
-            )
-        return self._jobs[name]
-
-    def run(
-        self, job: str, *, run_config: Any = None, tags: dict[str, str] | None = None
-    ) -> dg.ExecuteInProcessResult:
-        started = time.monotonic()
-        result = self.job(job).execute_in_process(
-            instance=self.instance, run_config=run_config, tags=tags, raise_on_error=False
-        )
-        self.runs.append((job, result.success, round(time.monotonic() - started, 2)))
-        if not result.success:
-            errors = [
-                f"{e.step_key}: {_cause(e.event_specific_data.error)[:300]}"
-                for e in result.all_events
-                if e.is_step_failure
-            ]
-            self.failures.append(f"{job}: {'; '.join(errors) or 'failed'}")
-        return result
-
-    def evaluate(self, sensor: dg.SensorDefinition) -> int:
-        """One evaluation of a sensor, its new runs executed; how many runs it started."""
-        wanted = {k: self.resources[k] for k in sensor.required_resource_keys if k in self.resources}
-        try:
-            with dg.build_sensor_context(
-                instance=self.instance,
-                cursor=self.cursors.get(sensor.name),
-                resources=wanted,
-                sensor_name=sensor.name,
-            ) as context:
-                data = sensor.evaluate_tick(context)
-        except Exception as exc:  # the daemon logs a sensor's error and evaluates it again next interval
-            self.sensor_errors.append(f"{sensor.name}: {exc}")
-            return 0
-        if data.cursor is not None:
-            self.cursors[sensor.name] = data.cursor
-        started, done = 0, set()
-        for request in data.run_requests or []:
-            key = (sensor.name, request.run_key or f"#{len(self.runs)}")
-            if key in self.run_keys:
-                continue  # the daemon launches a run key once per sensor
-            self.run_keys.add(key)
-            job = request.job_name or sensor.job_name
-            work = (job, repr(request.run_config))
-            if work in done:
-                # Same job, same config: R7's created-event runs take none and each reads every
-                # changed Rackbeat record, so the first run of a batch does what all of them would
-                # (the rest find nothing to do). Run once, for time.
-                continue
-            done.add(work)
-            self.run(job, run_config=request.run_config, tags=dict(request.tags))
-            started += 1
-        return started
-
-    def quiet_webhooks(self) -> None:
-        """Wait until Rackbeat has delivered every webhook it owes (deliveries are asynchronous)."""
-        if "rackbeat" not in self.resources:
-            return
-        deadline = time.monotonic() + 30
-        while self.sandbox.control("GET", "rackbeat/stats").json()["pending"]:
-            assert time.monotonic() < deadline, "Rackbeat's webhook deliveries did not finish"
-            time.sleep(0.05)
-
-    def sensors_round(self) -> None:
-        """Every running sensor, again and again while one starts runs (a poll feeds the event sensors)."""
-        for _ in range(6):
-            self.quiet_webhooks()
-            if not sum(self.evaluate(sensor) for sensor in self.sensors):
-                return
-        raise AssertionError("the sensors kept starting runs")
-
-    def rerun_failed_initial_sync(self) -> bool:
-        """What the R3 sensor asks of the user when the initial sync failed: re-execute it.
-
-        Its sensor starts it once and never again (`rackbeat_initial_sync_on_activation`); with
-        faults, `rackbeat_setup` can fail on a transient error (it has no retry policy)."""
-        runs = self.instance.get_runs(filters=dg.RunsFilter(job_name="rackbeat_initial_sync"), limit=1)
-        if not runs or runs[0].status != dg.DagsterRunStatus.FAILURE:
-            return False
-        self.run("rackbeat_initial_sync", tags=dict(runs[0].tags))
-        return True
-
-    def initial_sync(self) -> None:
-        """The sensors (R3's starts the initial sync on activation), then the first tick; with faults,
-        the user re-executes a failed initial sync until it passes."""
-        self.sensors_round()
-        self.tick()
-        for _ in range(4):
-            if not self.rerun_failed_initial_sync():
-                return
-            self.tick()
-
-    def tick(self) -> None:
-        """The schedules' jobs, then the sensors (the events since the last tick, the hub's own
-        writes coming back included) until they start nothing more."""
-        for job in self.schedule_jobs:
-            self.run(job)
-        self.sensors_round()
-
-
-def _cause(error: Any) -> str:
-    """The innermost message of a Dagster step error (the user code's own exception)."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause
-    return str(error.message).strip()
-
-
-@contextmanager
-def webhook_receiver(hub: Hub) -> Iterator[None]:
-    """One receiver for every Rackbeat hook the hub listens to; each hook's token kept in the inbox."""
-    if "rackbeat" not in hub.resources:
-        yield
-        return
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/webhooks/rackbeat"
-    inbox = Inbox(hub.inbox_path)
-    with hub.resources["rackbeat"].client() as rb:
-        for event in dict.fromkeys([*CREATED_EVENTS, *ORDER_EVENTS]):
-            token = rb.register_webhook(event, url).get("token")
-            inbox.remember_token("rackbeat", event, token)
-    with serving(build_receiver(inbox, {}), port):
-        yield
-
-
-# ---- the user, in every system ------------------------------------------------------------------
-
-
-class User:
-    """Scripted user actions: 24SO and the WMS through their control APIs (the UI and the warehouse
-    floor), Rackbeat through its control API and, for edits, its API with the user's own key.
-
-    Faults are paused while the user acts: they are injected into the hub's calls."""
-
-    def __init__(self, sandbox: SandboxProcess) -> None:
-        self.sandbox = sandbox
-        self._rb: RackbeatClient | None = None
-
-    @property
-    def rb(self) -> RackbeatClient:
-        if self._rb is None:
-            creds = self.sandbox.control("GET", "rackbeat/credentials").json()
-            self._rb = RackbeatClient(
-                creds["baseUrl"], creds["token"], requests_per_minute=100_000, burst=200, retry=FAST
-            )
-        return self._rb
-
-    def close(self) -> None:
-        if self._rb is not None:
-            self._rb.close()
-
-    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self.sandbox.control(method, path, json=body).json()
-
-    # 24SO's UI
-    def so24_product(self, no: str, name: str, category: int = 1, price: str = "100") -> int:
-        return int(
-            self.control(
-                "POST", "24so/products", {"Name": name, "No": no, "CategoryId": category, "Price": price}
-            )["Id"]
-        )
-
-    def so24_company(self, name: str, kind: str = "Business", city: str = "OSLO") -> int:
-        address = {"Street": "Fjordgata 1", "PostalCode": "0150", "City": city, "Country": "NO"}
-        body = {"Name": name, "Type": kind, "Addresses": {"Post": address, "Invoice": address}}
-        return int(self.control("POST", "24so/companies", body)["Id"])
-
-    def so24_order(self, customer: int, rows: list[tuple[int, int]], status: str = "Confirmed") -> int:
-        address = {
-            "Street": "Kaigata 2",
-            "PostalCode": "5003",
-            "PostalArea": "BERGEN",
-            "City": "BERGEN",
-            "Country": "NO",
-        }
-        body = {"CustomerId": customer, "OrderStatus": status, "DeliveryDate": "2026-12-01T00:00:00",
-                "Addresses": {"Delivery": {"Name": "Mottak", **address}, "Invoice": address},
-                "rows": [{"ProductId": p, "Quantity": q} for p, q in rows]}  # fmt: skip
-        return int(self.control("POST", "24so/orders", body)["OrderId"])
-
-    def so24_edit(self, entity: str, key: int, **fields: Any) -> None:
-        self.control("PATCH", f"24so/{entity}/{key}", fields)
-
-    # Rackbeat
-    def rb_create(self, table: str, **body: Any) -> str:
-        made = self.control("POST", f"rackbeat/{table}", body)
-        return str(next(iter(made.values()))["number"])
-
-    def rb_count(self, number: str, quantity: float) -> None:
-        current = self.control("GET", "rackbeat/products")["products"]
-        if any(p["number"] == number and p["stock_quantity"] == quantity for p in current):
-            return  # Rackbeat refuses a count to the figure it has (with faults, its opening stock may be pending)
-        self.control("POST", f"rackbeat/products/{number}/stock", {"quantity": quantity})
-
-    def rb_order(self, number: int, action: str, body: dict[str, Any] | None = None) -> Any:
-        return self.control("POST", f"rackbeat/orders/{number}/{action}", body)
-
-    # the warehouse floor
-    def wms_count(self, article: str, physical: float) -> None:
-        self.control("POST", f"ongoing/articles/{article}/stock", {"physical": physical})
-
-    def wms_order(self, number: int, action: str) -> None:
-        self.control("POST", f"ongoing/orders/{number}/{action}")
 
 
 # ---- scenarios -----------------------------------------------------------------------------------
@@ -458,33 +110,6 @@ def _hub_linked(field: str) -> Callable[[systems.Record], bool]:
 
 def _stock(so24: dict[str, dict[str, systems.Record]], product: int | str) -> Decimal:
     return Decimal(str(so24["products"][str(product)].get("Stock") or 0))
-
-
-def _check(problems: list[str], ok: bool, what: str) -> None:
-    if not ok:
-        problems.append(f"expected: {what}")
-
-
-class Scenario(ABC):
-    """What a case's user does before each tick and what the end state must show."""
-
-    ticks = 3
-    # (loader flow, source key) of records expected to stay failed, with why
-    expected_failures: dict[tuple[str, str], str] = {}
-
-    def __init__(self) -> None:
-        self.made: dict[str, Any] = {}
-
-    @abstractmethod
-    def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
-        """The user's actions in every system before hub tick `tick` (0: before the initial sync)."""
-
-    def manual(self, hub: Hub, tick: int) -> None:  # noqa: B027 - an optional hook: most users launch nothing by hand
-        """Runs a user launches by hand in the hub (R9), inside the tick."""
-
-    @abstractmethod
-    def expect(self, snap: systems.Snapshot) -> list[str]:
-        """What the end state must show, as problems (empty: the user's actions arrived where meant)."""
 
 
 class RackbeatOrders(Scenario):
@@ -558,48 +183,48 @@ class RackbeatOrders(Scenario):
         m, out = self.made, []
         so24, rb = snap["24so"], snap["rackbeat"]
         so24_id = {p["No"]: key for key, p in so24["products"].items() if p.get("No")}
-        _check(out, _linked(snap, "products", m["product"]) == "NY-1", "R1: the new 24SO product in Rackbeat")
-        _check(
+        check(out, _linked(snap, "products", m["product"]) == "NY-1", "R1: the new 24SO product in Rackbeat")
+        check(
             out,
             _linked(snap, "customers", m["customer"]) is not None,
             "R2: the new 24SO customer in Rackbeat",
         )
         for order in (m["order"], 100016, 100003):
-            _check(out, str(order) in rb["orders"], f"R4/R9: 24SO order {order} in Rackbeat")
-        _check(
+            check(out, str(order) in rb["orders"], f"R4/R9: 24SO order {order} in Rackbeat")
+        check(
             out,
             _stock(so24, so24_id[m["counted"]]) == 42,
             f"R8: Rackbeat's count of {m['counted']} (42) in 24SO",
         )
-        _check(
+        check(
             out,
             _stock(so24, so24_id[m["zeroed"]]) == 0,
             f"R8: Rackbeat's count to 0 of {m['zeroed']} in 24SO",
         )
-        _check(out, _stock(so24, 1005) == 77, "R8: 24SO's own count of 1005 (77) kept")
-        _check(
+        check(out, _stock(so24, 1005) == 77, "R8: 24SO's own count of 1005 (77) kept")
+        check(
             out,
             so24["orders"][m["shipped"]]["OrderStatus"] == "OrderState_Sent",
             f"R5: shipped order {m['shipped']} Sent",
         )
-        _check(
+        check(
             out,
             rb["products"]["P-001003"]["name"] == "Omdøpt i 24SO",
             "R1: the 24SO rename of 1003 in Rackbeat",
         )
         phone = rb["customers"].get(_linked(snap, "customers", 10002) or "", {}).get("contact_phone")
-        _check(out, phone == "+47 99999999", f"R2: the 24SO phone of 10002 in Rackbeat (is {phone})")
-        _check(
+        check(out, phone == "+47 99999999", f"R2: the 24SO phone of 10002 in Rackbeat (is {phone})")
+        check(
             out,
             rb["orders"]["100018"].get("their_reference") == "Endret i 24SO",
             "R4: the 24SO edit of 100018 in Rackbeat",
         )
-        _check(
+        check(
             out,
             len(_named(so24["orders"], "ReferenceNumber", m["invoice"])) == 1,
             "R7: the booked invoice as one 24SO order",
         )
-        _check(
+        check(
             out,
             not _named(so24["companies"], "Name", "Kunde bare i Rackbeat AS"),
             "R2 (24so): no Rackbeat-only customer in 24SO",
@@ -611,12 +236,12 @@ class RackbeatOrders(Scenario):
             for k, v in order.items()
             if k.endswith(".ProductNo") and v == item
         ]
-        _check(
+        check(
             out,
             Decimal(str(quantity)) in quantities,
             f"R6: {item} x {quantity} on 24SO order {m['r6_order']} (has {quantities})",
         )
-        _check(out, order["OrderStatus"] == "Confirmed", f"R6: 24SO order {m['r6_order']} Confirmed again")
+        check(out, order["OrderStatus"] == "Confirmed", f"R6: 24SO order {m['r6_order']} Confirmed again")
         return out
 
 
@@ -670,44 +295,44 @@ class RackbeatEntities(Scenario):
                             "supplier": _named(so24["companies"], "Name", "Ny leverandør fra Rackbeat AS"),
                             "second customer": _named(so24["companies"], "Name", "Enda en kunde fra Rackbeat AS")}  # fmt: skip
         for what, found in made_in_rackbeat.items():
-            _check(
+            check(
                 out,
                 len(found) == 1,
                 f"R1/R2/R7: the new Rackbeat {what} once in 24SO (is there {len(found)} times)",
             )
-        _check(
+        check(
             out,
             (_linked(snap, "products", m["so24_product"]) == "NY-1") == both,
             "R1: the new 24SO product in Rackbeat only in both",
         )
-        _check(
+        check(
             out,
             (_linked(snap, "customers", m["so24_customer"]) is not None) == both,
             "R2: the new 24SO customer in Rackbeat only in both",
         )
         edited = [c for c in so24["companies"].values() if c.get("Name") == "Omdøpt i Rackbeat AS"]
-        _check(
+        check(
             out,
             len(edited) == 1 and edited[0].get("Addresses.Post.City") == "Molde",
             "R2: the Rackbeat edit of a customer in 24SO",
         )
         renamed = [p for p in so24["products"].values() if p.get("No") == m["rb_product"]]
-        _check(
+        check(
             out,
             [p.get("Name") for p in renamed] == ["Omdøpt i Rackbeat"],
             f"R1: the Rackbeat rename of {m['rb_product']} in 24SO",
         )
-        _check(
+        check(
             out,
             so24["products"]["1003"]["Name"] == "Omdøpt i 24SO",
             "R1: the 24SO rename of 1003 kept in 24SO",
         )
-        _check(
+        check(
             out,
             (rb["products"]["P-001003"]["name"] == "Omdøpt i 24SO") == both,
             "R1: the 24SO rename of 1003 in Rackbeat only in both",
         )
-        _check(out, _stock(so24, 1009) == 11, "no stock flow: 24SO's count of 1009 kept")
+        check(out, _stock(so24, 1009) == 11, "no stock flow: 24SO's count of 1009 kept")
         return out
 
 
@@ -734,11 +359,11 @@ class ConcurrentEdits(Scenario):
             snap["24so"]["companies"][self.made["so24"]],
             snap["rackbeat"]["customers"][self.made["rb"]],
         )
-        _check(
+        check(
             out, company.get("PhoneNumbers.Work.Value") == "+47 91111111", "the 24SO phone edit kept in 24SO"
         )
-        _check(out, company.get("Name") == "Samtidig omdøpt AS", "the Rackbeat rename in 24SO")
-        _check(out, customer.get("contact_phone") == "+47 91111111", "the 24SO phone edit in Rackbeat")
+        check(out, company.get("Name") == "Samtidig omdøpt AS", "the Rackbeat rename in 24SO")
+        check(out, customer.get("contact_phone") == "+47 91111111", "the 24SO phone edit in Rackbeat")
         return out
 
 
@@ -785,29 +410,29 @@ class Ongoing(Scenario):
     def expect(self, snap: systems.Snapshot) -> list[str]:
         m, out = self.made, []
         so24, articles, orders = snap["24so"], snap["ongoing"]["articles"], snap["ongoing"]["orders"]
-        _check(
+        check(
             out,
             articles.get("NY-1", {}).get("productCode") == str(m["product"]),
             "O1: the new product as an article",
         )
         for order in (m["order"], m["order_2"]):
-            _check(out, str(order) in orders, f"O2: 24SO order {order} in the WMS")
-        _check(
+            check(out, str(order) in orders, f"O2: 24SO order {order} in the WMS")
+        check(
             out,
             orders[m["resent"]].get("orderInfo.salesCode") == "Endret i 24SO",
             f"O2: the 24SO edit of {m['resent']} in the WMS",
         )
-        _check(
+        check(
             out,
             orders[m["locked"]].get("orderInfo.salesCode") != "For sent",
             f"O2: released order {m['locked']} left as it is",
         )
-        _check(
+        check(
             out,
             so24["orders"][m["shipped"]]["OrderStatus"] == "OrderState_Sent",
             f"O3: shipped order {m['shipped']} Sent",
         )
-        _check(
+        check(
             out,
             articles["P-001004"].get("articleName") == "Omdøpt i 24SO",
             "O1: the 24SO rename of 1004 in the WMS",
@@ -815,13 +440,13 @@ class Ongoing(Scenario):
         for article in m["counted"]:
             product = articles[article]["productCode"]
             wms = articles[article].get("inventoryInfo.sellableNumberOfItems")
-            _check(
+            check(
                 out,
                 _stock(so24, product) == Decimal(str(wms)),
                 f"O5: the WMS's {wms} of {article} in 24SO (is {_stock(so24, product)})",
             )
-        _check(out, _stock(so24, 1009) == 11, "O5: 24SO's count of never-counted 1009 kept")
-        _check(
+        check(out, _stock(so24, 1009) == 11, "O5: 24SO's count of never-counted 1009 kept")
+        check(
             out,
             articles["P-001011"].get("supplierInfo.supplierName") == "Ny leverandør AS",
             "O4: the supplier's name on its article",
@@ -829,141 +454,23 @@ class Ongoing(Scenario):
         return out
 
 
-# ---- one case, start to end ----------------------------------------------------------------------
-
-
-@dataclass
-class Window:
-    """What happened between two snapshots: the user's actions, or one hub tick (with its log)."""
-
-    name: str
-    by_hub: bool
-    changes: list[systems.Change]
-    log: list[systems.LogRow]
-    before: systems.Snapshot
-    after: systems.Snapshot
-
-
-@dataclass
-class Outcome:
-    windows: list[Window]
-    final: systems.Snapshot
-    failed_runs: list[str]
-    sensor_errors: list[str]
-    failed_records: dict[tuple[str, str], str]
-    seconds: float
-
-
-class Faults:
-    """The sandboxes' fault injection (/_sandbox/<system>/faults) on the connected systems, when `on`."""
-
-    def __init__(self, sandbox: SandboxProcess, systems_on: tuple[str, ...], on: bool) -> None:
-        self.sandbox, self.systems, self.on = sandbox, systems_on, on
-
-    def set(self, on: bool, seed: int = 7) -> None:
-        if not self.on:
-            return
-        for system in self.systems:
-            if on:
-                self.sandbox.control("POST", f"{system}/faults", json={**FAULTS, "seed": seed})
-            else:
-                self.sandbox.control("DELETE", f"{system}/faults")
-
-    @contextmanager
-    def paused(self, seed: int) -> Iterator[None]:
-        self.set(False)
-        try:
-            yield
-        finally:
-            self.set(True, seed=seed)
+# ---- one case, start to end ------------------------------------------------------------------
 
 
 def run_scenario(
     sandbox: SandboxProcess, tmp: Path, settings: Settings, scenario: Scenario, *, faults: bool
-) -> Outcome:
-    started = time.monotonic()
+) -> sc.Outcome:
     sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
     connected = ("24so", *(s for s in ("rackbeat", "ongoing") if getattr(settings, s).enabled))
     if "rackbeat" in connected:
         sandbox.control("POST", "rackbeat/limits", json={"per_minute": 100_000, "burst": 1000})
     _LOST.clear()
     hub = Hub(sandbox, tmp, settings, LosesAnAnswer if faults else FastRackbeat)
-    user = User(sandbox)
-    switch = Faults(sandbox, connected, faults)
-    windows: list[Window] = []
-    prev = systems.snapshot(
-        sandbox
-    )  # every system, connected or not: one the hub does not talk to stays as it is
+    # Every system is watched, connected or not: one the hub does not talk to stays as it is. With
+    # faults, Rackbeat's poll sensor raises on a transient error; the daemon evaluates it again.
+    return sc.run(sandbox, hub, scenario, start=[("initial sync", hub.initial_sync)], faulted=connected,
+                  faults=faults, sensors_settle=True)  # fmt: skip
 
-    def window(name: str, by_hub: bool, action: Callable[[], None]) -> None:
-        nonlocal prev
-        mark = systems.last_log_id(hub.db)
-        action()
-        after = systems.snapshot(sandbox)
-        log = systems.sync_log(hub.db, mark) if by_hub else []
-        windows.append(Window(name, by_hub, systems.diff(prev, after), log, prev, after))
-        prev = after
-
-    try:
-        with webhook_receiver(hub):
-            switch.set(True)
-            window("initial sync", True, hub.initial_sync)
-            for tick in range(1, scenario.ticks + 1):
-                with switch.paused(seed=7 + tick):
-                    window(f"user {tick}", False, lambda t=tick: scenario.act(user, t, prev))
-                    hub.quiet_webhooks()
-                window(f"tick {tick}", True, lambda t=tick: (scenario.manual(hub, t), hub.tick()))
-            switch.set(False)
-            settled, quiet = len(hub.failures), len(hub.sensor_errors)
-            for n in range(SETTLE_TICKS if faults else 0):
-                window(f"settle {n + 1}", True, hub.tick)
-    finally:
-        switch.set(False)
-        user.close()
-    # With faults, runs and sensor evaluations may fail until the clean ticks; not after them.
-    failed, errors = (
-        (hub.failures[settled:], hub.sensor_errors[quiet:]) if faults else (hub.failures, hub.sensor_errors)
-    )
-    return Outcome(windows, prev, failed, errors, failed_records(hub.db), time.monotonic() - started)
-
-
-def failed_records(db: Path) -> dict[tuple[str, str], str]:
-    """(flow, source key) -> reason of every record the loader holds as failed."""
-    with connect(db) as con:
-        return {
-            (flow, key): reason
-            for flow, key, reason in con.execute(
-                "SELECT flow, source_key, reason FROM sync.failed_records"
-            ).fetchall()
-        }
-
-
-def rules_for(settings: Settings, *, faults: bool) -> systems.Rules:
-    flows = settings.flows
-    master = (
-        "R8"
-        if settings.rackbeat.enabled and flows.R8.enabled
-        else "O5"
-        if settings.ongoing.enabled and flows.O5.enabled
-        else None
-    )
-    two_way = set()
-    if settings.rackbeat.enabled:
-        for flow, entity, direction in (("R1", "products", flows.R1.products), ("R2", "customers", flows.R2.customers),
-                                        ("R2", "suppliers", flows.R2.suppliers)):  # fmt: skip
-            if direction == "both":
-                two_way |= {f"{flow}.{entity}.to_rackbeat", f"{flow}.{entity}.to_so24"}
-    return systems.Rules(stock_master=master, two_way=frozenset(two_way), faults=faults)
-
-
-def judge(outcome: Outcome, rules: systems.Rules) -> list[systems.Damage]:
-    rules.learn_targets(row for window in outcome.windows for row in window.log)
-    for window in outcome.windows:
-        if window.by_hub:
-            rules.hub_window(window.name, window.before, window.changes, window.after, window.log)
-        else:
-            rules.user_window(window.name, window.before, window.changes, window.after)
-    return rules.damage
 
 
 # ---- the cases -----------------------------------------------------------------------------------
@@ -1027,16 +534,7 @@ def test_no_collateral_damage(sandbox: SandboxProcess, tmp_path: Path, case: Cas
     scenario = case.scenario()
     outcome = run_scenario(sandbox, tmp_path, settings, scenario, faults=case.faults)
     rules = rules_for(settings, faults=case.faults)
-    problems = [str(damage) for damage in judge(outcome, rules)]
-    problems += scenario.expect(outcome.final)
-    problems += [f"twins: {twin}" for twin in systems.twins(outcome.final)]
-    problems += [f"run failed: {failure}" for failure in outcome.failed_runs]
-    problems += [f"sensor failed: {error}" for error in outcome.sensor_errors]
-    expected = scenario.expected_failures
-    problems += [f"still failed: {flow} {key}: {reason}" for (flow, key), reason in outcome.failed_records.items()
-                 if (flow, key) not in expected]  # fmt: skip
-    problems += [f"expected to be held as failed: {flow} {key} ({why})" for (flow, key), why in expected.items()
-                 if (flow, key) not in outcome.failed_records]  # fmt: skip
+    problems = sc.problems(outcome, rules, scenario)
     assert rules.explained > 20, (
         f"the hub changed almost nothing ({rules.explained} explained changes): is the scenario running?"
     )

@@ -29,8 +29,6 @@ on later ticks, two clean ticks at the end) ends in the fault-free run's end sta
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -40,21 +38,11 @@ import requests
 
 from so24_pipelines.settings import Settings
 from so24_pipelines_tests.e2e.lnb_orders_harness import lnb_resource
+from so24_pipelines_tests.safety import scenario as sc
 from so24_pipelines_tests.safety import systems
-from so24_pipelines_tests.safety.test_collateral_damage import (
-    FAULTS,
-    SETTLE_TICKS,
-    FastRackbeat,
-    Hub,
-    Outcome,
-    Scenario,
-    User,
-    Window,
-    _check,
-    failed_records,
-    judge,
-    rules_for,
-)
+from so24_pipelines_tests.safety.hub import FastRackbeat, Hub
+from so24_pipelines_tests.safety.scenario import Scenario, check
+from so24_pipelines_tests.safety.user import User
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.safety
@@ -149,23 +137,23 @@ class LnbUsers(Scenario):
         so24, lnb = snap["24so"], snap["lnb"]
         for ref in (m["new"], m["open"], *m["held"]):
             made = so24_order_of(snap, ref)
-            _check(out, len(made) == 1, f"L2: LNB order {ref} as one 24SO order (found {made})")
-            _check(out, lnb["orders"][ref].get("status") == "closed", f"L2.ack: {ref} closed in LNB")
-        _check(out, bool(m["held"]), "the seed holds back a confirmed order of retailer 4")
+            check(out, len(made) == 1, f"L2: LNB order {ref} as one 24SO order (found {made})")
+            check(out, lnb["orders"][ref].get("status") == "closed", f"L2.ack: {ref} closed in LNB")
+        check(out, bool(m["held"]), "the seed holds back a confirmed order of retailer 4")
         for key in so24_order_of(snap, m["lnb_edited"]):
-            _check(out, so24["orders"][key].get("InvoiceText") != EDITED, f"L2: LNB's edit after the export not applied to {key}")
-        _check(out, so24["orders"][m["edited"]].get("YourReference") == "Endret i 24SO",
+            check(out, so24["orders"][key].get("InvoiceText") != EDITED, f"L2: LNB's edit after the export not applied to {key}")
+        check(out, so24["orders"][m["edited"]].get("YourReference") == "Endret i 24SO",
                f"L2: the 24SO user's edit of {m['edited']} kept")  # fmt: skip
-        _check(out, not so24_order_of(snap, m["sample"]), f"L2: {m['sample']} (a line for the sample) held back")
-        _check(out, lnb["orders"][m["sample"]].get("status") == "confirmed", f"L2: {m['sample']} left as it is in LNB")
+        check(out, not so24_order_of(snap, m["sample"]), f"L2: {m['sample']} (a line for the sample) held back")
+        check(out, lnb["orders"][m["sample"]].get("status") == "confirmed", f"L2: {m['sample']} left as it is in LNB")
         lines = {line["ean13"]: line for line in lnb["inventory"].values() if line.get("ean13")}
         for pid, product in so24["products"].items():
             line = lines.get((product.get("EAN1") or "").strip())
             if line is not None:
                 want = units(product.get("Stock"))
-                _check(out, line.get("in_stock") == want, f"L1: product {pid}'s {want} in LNB (is {line.get('in_stock')})")
+                check(out, line.get("in_stock") == want, f"L1: product {pid}'s {want} in LNB (is {line.get('in_stock')})")
         coded = lnb["inventory"][str(LACKING_SKU_ID)]
-        _check(out, coded.get("in_stock") == units(so24["products"][LACKING_PRODUCT].get("Stock")),
+        check(out, coded.get("in_stock") == units(so24["products"][LACKING_PRODUCT].get("Stock")),
                f"L1: product {LACKING_PRODUCT}'s figure on the line LNB coded for it")  # fmt: skip
         return out
 
@@ -188,103 +176,33 @@ def end_state(snap: systems.Snapshot) -> dict[str, Any]:
     }
 
 
-def run_lnb_scenario(
-    sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool
-) -> tuple[Outcome, dict[str, int]]:
-    """The run, and how many faults were injected into each system's answers to the hub."""
-    started = time.monotonic()
-    settings = Settings.model_validate(SETTINGS)
+def run_lnb_scenario(sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool) -> sc.Outcome:
+    """The run, faults (when on) on the hub's calls to 24SO and LNB."""
     sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
-    hub = LnbHub(sandbox, tmp, settings)
-    user = User(sandbox)
-    windows: list[Window] = []
-    prev = systems.snapshot(sandbox, WATCHED)
-
-    injected = {"24so": 0, "lnb": 0}
-
-    def set_faults(on: bool, seed: int) -> None:
-        for system in injected if faults else ():
-            if on:
-                sandbox.control("POST", f"{system}/faults", json={**FAULTS, "seed": seed})
-            else:
-                injected[system] += sum(sandbox.control("GET", f"{system}/faults").json()["injected"].values())
-                sandbox.control("DELETE", f"{system}/faults")
-
-    def window(name: str, by_hub: bool, action: Callable[[], None]) -> None:
-        nonlocal prev
-        mark = systems.last_log_id(hub.db)
-        action()
-        after = systems.snapshot(sandbox, WATCHED)
-        log = systems.sync_log(hub.db, mark) if by_hub else []
-        windows.append(Window(name, by_hub, systems.diff(prev, after), log, prev, after))
-        prev = after
-
-    try:
-        set_faults(True, 7)
-        window("first tick", True, hub.tick)
-        for tick in range(1, scenario.ticks + 1):
-            set_faults(False, 0)  # faults are the hub's: the users' own calls go through
-            window(f"user {tick}", False, lambda t=tick: scenario.act(user, t, prev))
-            set_faults(True, 7 + tick)
-            window(f"tick {tick}", True, hub.tick)
-        set_faults(False, 0)
-        settled = len(hub.failures)
-        for n in range(SETTLE_TICKS if faults else 0):
-            window(f"settle {n + 1}", True, hub.tick)
-    finally:
-        set_faults(False, 0)
-        user.close()
-    failed = hub.failures[settled:] if faults else hub.failures
-    outcome = Outcome(windows, prev, failed, hub.sensor_errors, failed_records(hub.db), time.monotonic() - started)
-    return outcome, injected
+    hub = LnbHub(sandbox, tmp, Settings.model_validate(SETTINGS))
+    return sc.run(sandbox, hub, scenario, start=[("first tick", hub.tick)], faulted=("24so", "lnb"), faults=faults,
+                  watched=WATCHED)  # fmt: skip
 
 
-def problems_of(outcome: Outcome, scenario: Scenario, faults: bool) -> tuple[list[str], systems.Rules]:
-    rules = rules_for(Settings.model_validate(SETTINGS), faults=faults)
-    problems = [str(damage) for damage in judge(outcome, rules)]
-    problems += scenario.expect(outcome.final)
-    problems += [f"twins: {twin}" for twin in systems.twins(outcome.final)]
-    problems += [f"run failed: {failure}" for failure in outcome.failed_runs]
-    problems += [f"sensor failed: {error}" for error in outcome.sensor_errors]
-    problems += [f"still failed: {flow} {key}: {reason}" for (flow, key), reason in outcome.failed_records.items()]
-    return problems, rules
-
-
-def report(label: str, outcome: Outcome, rules: systems.Rules) -> str:
-    hub_changes = sum(len(w.changes) for w in outcome.windows if w.by_hub)
-    unexplained = len({d.change for d in rules.damage})
-    derived = hub_changes - rules.explained - unexplained
-    return (
-        f"{label}: {hub_changes} hub changes: {rules.explained} explained by a sync_log write of a flow owning "
-        f"the field, {derived} derived by the system from those, {unexplained} unexplained; {outcome.seconds:.0f} s"
-    )
+def rules(*, faults: bool) -> systems.Rules:
+    return sc.rules_for(Settings.model_validate(SETTINGS), faults=faults)
 
 
 def test_l1_l2_change_only_what_they_own_across_user_actions_in_24so_and_lnb(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     scenario = LnbUsers()
-    outcome, _ = run_lnb_scenario(sandbox, tmp_path, scenario, faults=False)
-    problems, rules = problems_of(outcome, scenario, faults=False)
-    print(report("LNB collateral", outcome, rules))
-    assert rules.explained > 20, f"the hub changed almost nothing ({rules.explained}): is the scenario running?"
-    touched = {c.system for w in outcome.windows if w.by_hub for c in w.changes}
-    assert touched == {"24so", "lnb"}, f"the hub's ticks changed {touched}"
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    outcome = run_lnb_scenario(sandbox, tmp_path, scenario, faults=False)
+    sc.assert_changes_only_owned(
+        "LNB collateral", outcome, rules(faults=False), scenario, more_than=20, systems_changed={"24so", "lnb"}
+    )
 
 
 def test_l1_l2_with_ten_percent_faults_on_24so_and_lnb_end_in_the_fault_free_state(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     """Failed records retry on later ticks; nothing is sent twice (one 24SO order per LNB order)."""
-    clean, _ = run_lnb_scenario(sandbox, tmp_path / "clean", LnbUsers(), faults=False)
-    sandbox.reset()
-    scenario = LnbUsers()
-    faulty, injected = run_lnb_scenario(sandbox, tmp_path / "faulty", scenario, faults=True)
-    problems, rules = problems_of(faulty, scenario, faults=True)
-    retried = sum(1 for w in faulty.windows for row in w.log if row.action == "fail")
-    print(report("LNB collateral with 10 % faults", faulty, rules), f"faults injected: {injected};",
-          f"{retried} write(s) failed and were retried on a later tick")  # fmt: skip
-    assert all(count > 0 for count in injected.values()), injected
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
-    assert end_state(faulty.final) == end_state(clean.final)
+    clean, faulty, scenario = sc.clean_then_faulty(sandbox, tmp_path, run_lnb_scenario, LnbUsers)
+    sc.assert_settles_as_clean(
+        "LNB collateral with 10 % faults", clean, faulty, rules(faults=True), scenario, end_state
+    )

@@ -27,7 +27,6 @@ records retry on later ticks, two clean ticks at the end) ends in the fault-free
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,21 +34,11 @@ import pytest
 
 from so24_pipelines.settings import Settings
 from so24_pipelines_tests.e2e.netvisor_harness import netvisor_resource
+from so24_pipelines_tests.safety import scenario as sc
 from so24_pipelines_tests.safety import systems
-from so24_pipelines_tests.safety.test_collateral_damage import (
-    FAULTS,
-    SETTLE_TICKS,
-    FastRackbeat,
-    Hub,
-    Outcome,
-    Scenario,
-    User,
-    Window,
-    _check,
-    failed_records,
-    judge,
-    webhook_receiver,
-)
+from so24_pipelines_tests.safety.hub import FastRackbeat, Hub
+from so24_pipelines_tests.safety.scenario import Scenario, check, failed_records
+from so24_pipelines_tests.safety.user import User
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 from so24_sandbox.netvisor.counterparts import RACKBEAT_CUSTOMERS
 
@@ -103,6 +92,7 @@ class NetvisorUsers(Scenario):
     """A Netvisor user and a Rackbeat user around N1-N3 at their seed defaults."""
 
     ticks = 2
+    held_keys = frozenset({"10004", "10005", "104", "105", "106", "109"})  # N2's holds: skipped with their reason
 
     def act(self, user: User, tick: int, snap: systems.Snapshot) -> None:
         if tick == 1:
@@ -125,116 +115,43 @@ class NetvisorUsers(Scenario):
     def expect(self, snap: systems.Snapshot) -> list[str]:
         problems: list[str] = []
         made = netvisor_by_code(snap, "customers", "40101")
-        _check(problems, len(made) == 1 and made[0].get("city") == "Naantali",
+        check(problems, len(made) == 1 and made[0].get("city") == "Naantali",
                f"one Netvisor customer 40101, in Naantali (got {made})")  # fmt: skip
         card = snap["netvisor"]["customers"].get(self.made.get("card", ""), {})
-        _check(problems, (card.get("name"), card.get("city"), card.get("internalidentifier")) ==
+        check(problems, (card.get("name"), card.get("city"), card.get("internalidentifier")) ==
                ("Pirkanmaan Sähkö", "Nokia", "7001"),
                f"the Netvisor card with the business ID overwritten with Rackbeat's data, its code kept (got {card})")  # fmt: skip
-        _check(problems, netvisor_by_code(snap, "customers", "40102") == [],
+        check(problems, netvisor_by_code(snap, "customers", "40102") == [],
                "no second Netvisor customer for the Rackbeat customer linked by business ID")  # fmt: skip
         product = netvisor_by_code(snap, "products", "LV-100")
-        _check(
+        check(
             problems,
             [p.get("name") for p in product] == ["Uusi Tuote, isompi"],
             f"product LV-100 renamed ({product})",
         )
         vendor = netvisor_by_code(snap, "vendors", "20010")
-        _check(
+        check(
             problems,
             [v.get("organizationid") for v in vendor] == ["2345678-0"],
             f"vendor 20010 added ({vendor})",
         )
         phone = snap["netvisor"]["customers"]["101"].get("phonenumber")
-        _check(problems, phone == "+358 40 111 2222", f"the Netvisor user's phone edit stands (got {phone})")
+        check(problems, phone == "+358 40 111 2222", f"the Netvisor user's phone edit stands (got {phone})")
         return problems
 
 
-def run_netvisor_scenario(
-    sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool
-) -> tuple[Outcome, dict[str, int]]:
-    """The run, and how many faults were injected into each system's answers to the hub."""
-    started = time.monotonic()
-    settings = Settings.model_validate(SETTINGS)
+def run_netvisor_scenario(sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool) -> sc.Outcome:
+    """The run, faults (when on) on the hub's calls to Netvisor and Rackbeat."""
     sandbox.control("POST", "rackbeat/limits", json={"per_minute": 100_000, "burst": 1000})
     for customer in RACKBEAT_CUSTOMERS:  # the Rackbeat side of the N2 cases, there before the hub
         sandbox.control("POST", "rackbeat/customers", json=customer)
-    hub = NetvisorHub(sandbox, tmp, settings)
-    user = User(sandbox)
-    windows: list[Window] = []
-    prev = systems.snapshot(sandbox, WATCHED)
-    injected = dict.fromkeys(FAULTED, 0)
-
-    def set_faults(on: bool, seed: int) -> None:
-        for system in injected if faults else ():
-            if on:
-                sandbox.control("POST", f"{system}/faults", json={**FAULTS, "seed": seed})
-            else:
-                injected[system] += sum(
-                    sandbox.control("GET", f"{system}/faults").json()["injected"].values()
-                )
-                sandbox.control("DELETE", f"{system}/faults")
-
-    def window(name: str, by_hub: bool, action: Callable[[], None]) -> None:
-        nonlocal prev
-        mark = systems.last_log_id(hub.db)
-        action()
-        after = systems.snapshot(sandbox, WATCHED)
-        log = systems.sync_log(hub.db, mark) if by_hub else []
-        windows.append(Window(name, by_hub, systems.diff(prev, after), log, prev, after))
-        prev = after
-
-    settled = 0
-    try:
-        with webhook_receiver(hub):
-            set_faults(True, 7)
-            window("initial sync", True, hub.initial_sync)
-            for tick in range(1, scenario.ticks + 1):
-                set_faults(False, 0)  # faults are the hub's: the users' own calls go through
-                window(f"user {tick}", False, lambda t=tick: scenario.act(user, t, prev))
-                hub.quiet_webhooks()
-                set_faults(True, 7 + tick)
-                window(f"tick {tick}", True, hub.tick)
-            set_faults(False, 0)
-            settled = len(hub.failures)
-            for n in range(SETTLE_TICKS if faults else 0):
-                window(f"settle {n + 1}", True, hub.tick)
-    finally:
-        set_faults(False, 0)
-        user.close()
-    failed = hub.failures[settled:] if faults else hub.failures
-    outcome = Outcome(
-        windows, prev, failed, hub.sensor_errors, failed_records(hub.db), time.monotonic() - started
-    )
-    return outcome, injected
+    hub = NetvisorHub(sandbox, tmp, Settings.model_validate(SETTINGS))
+    return sc.run(sandbox, hub, scenario, start=[("initial sync", hub.initial_sync)], faulted=FAULTED, faults=faults,
+                  watched=WATCHED)  # fmt: skip
 
 
-def problems_of(outcome: Outcome, scenario: Scenario, faults: bool) -> tuple[list[str], systems.Rules]:
-    rules = systems.Rules(stock_master=None, two_way=frozenset(), faults=faults)
-    problems = [str(damage) for damage in judge(outcome, rules)]
-    problems += scenario.expect(outcome.final)
-    problems += [f"twins: {twin}" for twin in systems.twins(outcome.final)]
-    problems += [f"run failed: {failure}" for failure in outcome.failed_runs]
-    problems += [f"sensor failed: {error}" for error in outcome.sensor_errors]
-    held = {
-        "10004",
-        "10005",
-        "104",
-        "105",
-        "106",
-        "109",
-    }  # N2's holds: skipped with their reason, never failed
-    problems += [f"still failed: {flow} {key}: {reason}" for (flow, key), reason in outcome.failed_records.items()
-                 if key not in held]  # fmt: skip
-    return problems, rules
-
-
-def report(label: str, outcome: Outcome, rules: systems.Rules) -> str:
-    hub_changes = sum(len(w.changes) for w in outcome.windows if w.by_hub)
-    return (
-        f"{label}: {hub_changes} hub changes, {rules.explained} explained by a sync_log write, "
-        f"{len({d.change for d in rules.damage})} unexplained, in {outcome.seconds:.0f} s"
-    )
+def rules(*, faults: bool) -> systems.Rules:
+    return systems.Rules(stock_master=None, two_way=frozenset(), faults=faults)
 
 
 def end_state(snap: systems.Snapshot) -> dict[str, Any]:
@@ -265,33 +182,17 @@ def test_n1_n2_n3_change_only_what_they_own_across_user_actions_in_rackbeat_and_
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     scenario = NetvisorUsers()
-    outcome, _ = run_netvisor_scenario(sandbox, tmp_path, scenario, faults=False)
-    problems, rules = problems_of(outcome, scenario, faults=False)
-    print(report("Netvisor collateral", outcome, rules))
-    assert rules.explained >= 10, (
-        f"the hub changed almost nothing ({rules.explained}): is the scenario running?"
+    outcome = run_netvisor_scenario(sandbox, tmp_path, scenario, faults=False)
+    sc.assert_changes_only_owned(
+        "Netvisor collateral", outcome, rules(faults=False), scenario, more_than=9, systems_changed={"rackbeat", "netvisor"}
     )
-    touched = {c.system for w in outcome.windows if w.by_hub for c in w.changes}
-    assert touched == {"rackbeat", "netvisor"}, f"the hub's ticks changed {touched}"
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
 
 
 def test_n1_n2_n3_with_ten_percent_faults_on_netvisor_and_rackbeat_end_in_the_fault_free_state(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     """Failed records retry on later ticks; nothing is made twice (one Netvisor record per code)."""
-    clean, _ = run_netvisor_scenario(sandbox, tmp_path / "clean", NetvisorUsers(), faults=False)
-    sandbox.reset()
-    scenario = NetvisorUsers()
-    faulty, injected = run_netvisor_scenario(sandbox, tmp_path / "faulty", scenario, faults=True)
-    problems, rules = problems_of(faulty, scenario, faults=True)
-    print(report("Netvisor collateral with 10 % faults", faulty, rules), f"faults injected: {injected}")
-    assert all(count > 0 for count in injected.values()), injected
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
-    want, got = end_state(clean.final), end_state(faulty.final)
-    assert got == want, [
-        (k, key, sorted(set(a) ^ set(b)))
-        for k in want
-        for (key, a), (_, b) in zip(got[k], want[k], strict=False)
-        if a != b
-    ]
+    clean, faulty, scenario = sc.clean_then_faulty(sandbox, tmp_path, run_netvisor_scenario, NetvisorUsers)
+    sc.assert_settles_as_clean(
+        "Netvisor collateral with 10 % faults", clean, faulty, rules(faults=True), scenario, end_state
+    )

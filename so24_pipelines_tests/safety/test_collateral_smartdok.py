@@ -31,8 +31,6 @@ retry on later ticks, two clean ticks at the end) ends in the fault-free run's e
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,26 +38,17 @@ import pytest
 
 from so24_pipelines.defs.smartdok.resources import SmartdokResource
 from so24_pipelines.settings import Settings
+from so24_pipelines_tests.safety import scenario as sc
 from so24_pipelines_tests.safety import systems
-from so24_pipelines_tests.safety.test_collateral_damage import (
-    FAULTS,
-    SETTLE_TICKS,
-    FastRackbeat,
-    Hub,
-    Outcome,
-    Scenario,
-    User,
-    Window,
-    _check,
-    failed_records,
-    judge,
-    rules_for,
-)
+from so24_pipelines_tests.safety.hub import FastRackbeat, Hub
+from so24_pipelines_tests.safety.scenario import Scenario, check
+from so24_pipelines_tests.safety.user import User
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 
 pytestmark = pytest.mark.safety
 
-SETTINGS = {"smartdok": {"enabled": True}, "flows": {"X7": {"enabled": False}}}
+SETTINGS = {"smartdok": {"enabled": True},
+            "flows": {"X7": {"enabled": False}, "S3": {"send_matching_while_mismatched": True}}}
 WATCHED = (*systems.REGISTERS, "24so-2", "smartdok", "24so-time")
 BACKFILL = {"ops": {"s3_hours_to_so24": {"config": {"from_date": "2025-11-01", "to_date": "2026-06-30"}}}}
 TAG = "[Smartdok "
@@ -161,24 +150,24 @@ class SmartdokUsers(Scenario):
         send, hold = approved(snap)
         sd = snap["smartdok"]["hours"]
         for key in send:
-            _check(out, len(in_24so.get(key, [])) == 1, f"S3: Smartdok hour {key} once in 24SO (found {in_24so.get(key)})")
-            _check(out, sd[str(key)].get("ExportedExternal") is True, f"S3.mark: Smartdok hour {key} marked")
+            check(out, len(in_24so.get(key, [])) == 1, f"S3: Smartdok hour {key} once in 24SO (found {in_24so.get(key)})")
+            check(out, sd[str(key)].get("ExportedExternal") is True, f"S3.mark: Smartdok hour {key} marked")
         for key in hold:
-            _check(out, key not in in_24so, f"S3: hour {key} (a code is no 24SO id) held back")
-            _check(out, sd[str(key)].get("ExportedExternal") is not True or
+            check(out, key not in in_24so, f"S3: hour {key} (a code is no 24SO id) held back")
+            check(out, sd[str(key)].get("ExportedExternal") is not True or
                    not str(sd[str(key)].get("ExportedExternalId") or "").startswith("so24hub-"),
                    f"S3: held hour {key} not marked by the hub")  # fmt: skip
-        _check(out, set(in_24so) <= send, f"S3: only approved matching hours in 24SO ({set(in_24so) - send})")
-        _check(out, {m["today"], m["waiting"]} <= send and m["held"] in hold, "the users' hours as planned")
+        check(out, set(in_24so) <= send, f"S3: only approved matching hours in 24SO ({set(in_24so) - send})")
+        check(out, {m["today"], m["waiting"]} <= send and m["held"] in hold, "the users' hours as planned")
         (edited,) = in_24so[m["edited"]]
-        _check(out, snap["24so-time"]["hours"][edited]["StopTime"][11:16] in ("14:00", "15:00"),
+        check(out, snap["24so-time"]["hours"][edited]["StopTime"][11:16] in ("14:00", "15:00"),
                f"S3: the foreman's new end of hour {m['edited']} applied in 24SO")  # fmt: skip
         users = {u.get("EmployeeNo"): u for u in snap["smartdok"]["users"].values()}
-        _check(out, users.get("5008", {}).get("Name") == "Emma Johansen", "S1: Emma linked under 5008, not doubled")
+        check(out, users.get("5008", {}).get("Name") == "Emma Johansen", "S1: Emma linked under 5008, not doubled")
         renamed = users.get(m["renamed"], {})
-        _check(out, str(renamed.get("Name", "")).endswith("Endretsen"), f"S1: 24SO's new name of {m['renamed']}")
+        check(out, str(renamed.get("Name", "")).endswith("Endretsen"), f"S1: 24SO's new name of {m['renamed']}")
         projects = {p.get("ProjectNumber"): p for p in snap["smartdok"]["projects"].values()}
-        _check(out, projects.get(m["project"], {}).get("ProjectName") == "Omdøpt prosjekt", "S2: 24SO's new project name")
+        check(out, projects.get(m["project"], {}).get("ProjectName") == "Omdøpt prosjekt", "S2: 24SO's new project name")
         return out
 
 
@@ -196,99 +185,33 @@ def end_state(snap: systems.Snapshot) -> dict[str, Any]:
     return {"24so hours": hours, "smartdok marks": marks, "users": users, "projects": projects}
 
 
-def run_smartdok_scenario(
-    sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool
-) -> tuple[Outcome, dict[str, int]]:
-    """The run, and how many faults were injected into each system's answers to the hub."""
-    started = time.monotonic()
-    settings = Settings.model_validate(SETTINGS)
+def run_smartdok_scenario(sandbox: SandboxProcess, tmp: Path, scenario: Scenario, *, faults: bool) -> sc.Outcome:
+    """The run, faults (when on) on the hub's calls to 24SO and Smartdok."""
     sandbox.control("POST", "24so/limits", json={"per_hour": 1_000_000})
-    hub = SmartdokHub(sandbox, tmp, settings)
-    user = User(sandbox)
-    windows: list[Window] = []
-    prev = systems.snapshot(sandbox, WATCHED)
-    injected = {"24so": 0, "smartdok": 0}
-
-    def set_faults(on: bool, seed: int) -> None:
-        for system in injected if faults else ():
-            if on:
-                sandbox.control("POST", f"{system}/faults", json={**FAULTS, "seed": seed})
-            else:
-                injected[system] += sum(sandbox.control("GET", f"{system}/faults").json()["injected"].values())
-                sandbox.control("DELETE", f"{system}/faults")
-
-    def window(name: str, by_hub: bool, action: Callable[[], None]) -> None:
-        nonlocal prev
-        mark = systems.last_log_id(hub.db)
-        action()
-        after = systems.snapshot(sandbox, WATCHED)
-        log = systems.sync_log(hub.db, mark) if by_hub else []
-        windows.append(Window(name, by_hub, systems.diff(prev, after), log, prev, after))
-        prev = after
-
-    try:
-        set_faults(True, 7)
-        window("first tick", True, hub.tick)
-        window("backfill", True, lambda: hub.run("smartdok_hours", run_config=BACKFILL))
-        for tick in range(1, scenario.ticks + 1):
-            set_faults(False, 0)  # faults are the hub's: the users' own calls go through
-            window(f"user {tick}", False, lambda t=tick: scenario.act(user, t, prev))
-            set_faults(True, 7 + tick)
-            window(f"tick {tick}", True, hub.tick)
-        set_faults(False, 0)
-        settled = len(hub.failures)
-        for n in range(SETTLE_TICKS if faults else 0):
-            window(f"settle {n + 1}", True, hub.tick)
-    finally:
-        set_faults(False, 0)
-        user.close()
-    failed = hub.failures[settled:] if faults else hub.failures
-    outcome = Outcome(windows, prev, failed, hub.sensor_errors, failed_records(hub.db), time.monotonic() - started)
-    return outcome, injected
+    hub = SmartdokHub(sandbox, tmp, Settings.model_validate(SETTINGS))
+    start = [("first tick", hub.tick), ("backfill", lambda: hub.run("smartdok_hours", run_config=BACKFILL))]
+    return sc.run(sandbox, hub, scenario, start=start, faulted=("24so", "smartdok"), faults=faults, watched=WATCHED)
 
 
-def problems_of(outcome: Outcome, scenario: Scenario, faults: bool) -> tuple[list[str], systems.Rules]:
-    rules = rules_for(Settings.model_validate(SETTINGS), faults=faults)
-    problems = [str(damage) for damage in judge(outcome, rules)]
-    problems += scenario.expect(outcome.final)
-    problems += [f"run failed: {failure}" for failure in outcome.failed_runs]
-    problems += [f"still failed: {flow} {key}: {reason}" for (flow, key), reason in outcome.failed_records.items()]
-    return problems, rules
-
-
-def report(label: str, outcome: Outcome, rules: systems.Rules) -> str:
-    hub_changes = sum(len(w.changes) for w in outcome.windows if w.by_hub)
-    unexplained = len({d.change for d in rules.damage})
-    return (
-        f"{label}: {hub_changes} hub changes: {rules.explained} explained by a sync_log write of a flow owning "
-        f"the field, {hub_changes - rules.explained - unexplained} derived, {unexplained} unexplained; "
-        f"{outcome.seconds:.0f} s"
-    )
+def rules(*, faults: bool) -> systems.Rules:
+    return sc.rules_for(Settings.model_validate(SETTINGS), faults=faults)
 
 
 def test_s1_s3_change_only_what_they_own_across_user_actions_in_smartdok_and_24so(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     scenario = SmartdokUsers()
-    outcome, _ = run_smartdok_scenario(sandbox, tmp_path, scenario, faults=False)
-    problems, rules = problems_of(outcome, scenario, faults=False)
-    print(report("Smartdok collateral", outcome, rules))
-    assert rules.explained > 50, f"the hub changed almost nothing ({rules.explained}): is the scenario running?"
-    touched = {c.system for w in outcome.windows if w.by_hub for c in w.changes}
-    assert touched == {"smartdok", "24so-time"}, f"the hub's ticks changed {touched}"
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+    outcome = run_smartdok_scenario(sandbox, tmp_path, scenario, faults=False)
+    sc.assert_changes_only_owned(
+        "Smartdok collateral", outcome, rules(faults=False), scenario, more_than=50, systems_changed={"smartdok", "24so-time"}
+    )
 
 
 def test_s1_s3_with_ten_percent_faults_on_24so_and_smartdok_end_in_the_fault_free_state(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:
     """Failed records retry on later ticks; nothing is sent twice (one 24SO hour per Smartdok hour)."""
-    clean, _ = run_smartdok_scenario(sandbox, tmp_path / "clean", SmartdokUsers(), faults=False)
-    sandbox.reset()
-    scenario = SmartdokUsers()
-    faulty, injected = run_smartdok_scenario(sandbox, tmp_path / "faulty", scenario, faults=True)
-    problems, rules = problems_of(faulty, scenario, faults=True)
-    print(report("Smartdok collateral with 10 % faults", faulty, rules), f"faults injected: {injected}")
-    assert all(count > 0 for count in injected.values()), injected
-    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
-    assert end_state(faulty.final) == end_state(clean.final)
+    clean, faulty, scenario = sc.clean_then_faulty(sandbox, tmp_path, run_smartdok_scenario, SmartdokUsers)
+    sc.assert_settles_as_clean(
+        "Smartdok collateral with 10 % faults", clean, faulty, rules(faults=True), scenario, end_state
+    )
