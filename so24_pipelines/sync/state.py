@@ -12,7 +12,7 @@ they return nothing (instead of creating the schema) before the first write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import duckdb
 
@@ -37,6 +37,17 @@ def states_with_prefix(con: duckdb.DuckDBPyConnection, prefix: str) -> dict[str,
         return {}
     rows = con.execute(
         "SELECT key, value FROM sync.state WHERE starts_with(key, ?) AND value IS NOT NULL", [prefix]
+    ).fetchall()
+    return {key: value for key, value in rows}
+
+
+def states_of(con: duckdb.DuckDBPyConnection, keys: Sequence[str]) -> dict[str, str]:
+    """The set (non-NULL) values of `keys`, by key, in one statement (absent keys are left out)."""
+    if not keys or not table_exists(con, "state"):
+        return {}
+    rows = con.execute(
+        "SELECT key, value FROM sync.state WHERE key IN (SELECT unnest(?::VARCHAR[])) AND value IS NOT NULL",
+        [list(keys)],
     ).fetchall()
     return {key: value for key, value in rows}
 

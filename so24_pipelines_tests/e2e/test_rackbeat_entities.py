@@ -80,6 +80,13 @@ def test_products_follow_24so_and_a_rerun_writes_nothing(sandbox, env):
 
     third = h.run_job(defs, "rackbeat_entities_sync", env["instance"])
     assert set(h.writes(third).values()) == {0}
+    # A quiet tick does not map again what did not change: each product sent is settled by its
+    # remembered inputs (the edited one too, by its new ones), while the one Rackbeat cannot hold
+    # (the sandbox's 31-character number) is mapped, and reported skipped, on every tick.
+    products = h.metadata(third)["r1_products_to_rackbeat"]
+    remembered = h.rows(env["db"], "SELECT count(*) FROM sync.mapped_inputs WHERE flow = 'R1.products.to_rackbeat'")
+    assert remembered[0][0] == products["unchanged"] > 0
+    assert products["skipped"] == 1 and "31 characters" in products["preview"]
 
 
 def test_both_directions_converge_without_ping_pong(sandbox, env):

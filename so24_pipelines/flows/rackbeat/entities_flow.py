@@ -3,7 +3,9 @@
 The mapping is the specs' (mapping/specs/rackbeat_*.yaml, applied by the mapping engine); this
 module only decides *which* mapped records go to the loader:
 
-- direction `24so`: every 24SO record goes to Rackbeat; the loader's hashes decide what changed.
+- direction `24so`: every 24SO record goes to Rackbeat; one whose staged inputs did not change
+  since it was last sent is not mapped again (the engine's `map_changed`), the loader's hashes
+  decide for the rest.
 - direction `rackbeat`: every Rackbeat record goes to 24SO, likewise.
 - direction `both`: records on one side only are created on the other; for a linked pair the
   side that changed wins, field by field when both changed (each way then sends a partial
@@ -37,10 +39,11 @@ from so24_pipelines.flows.rackbeat import entities_pairs as pairs
 from so24_pipelines.flows.rackbeat.entities_specs import PRODUCT_NUMBER_MAX, EntitySpec
 from so24_pipelines.flows.rackbeat.entities_targets_rackbeat import WriteLog
 from so24_pipelines.flows.result import FlowRun
-from so24_pipelines.mapping.engine import map_records
+from so24_pipelines.mapping.engine import map_changed, map_records, source_digest
 from so24_pipelines.mapping.spec import load_spec
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, Target, failed_record_keys
+from so24_pipelines.sync.planner import SettledRecord, remember_inputs
 
 Direction = Literal["24so", "rackbeat", "both"]
 Way = pairs.Way
@@ -54,8 +57,12 @@ class Selection:
     """What one direction of one entity sends this run, and what to remember after it is sent."""
 
     records: list[MappedRecord] = field(default_factory=list)
-    # source key -> (side as sent, Rackbeat key if known): the pair baseline after a write
-    sent: dict[str, tuple[pairs.Side, str | None]] = field(default_factory=dict)
+    # source key -> (record as mapped, Rackbeat key if known): its side (`_side`) is the pair
+    # baseline after a write, worked out only for the records written (hashing every attribute of
+    # every record was most of a quiet tick)
+    sent: dict[str, tuple[MappedRecord, str | None]] = field(default_factory=dict)
+    # the attribute map of the sending side's records (`_side`): empty for 24SO's
+    attributes: dict[str, str] = field(default_factory=dict)
     states: dict[str, pairs.PairState] = field(default_factory=dict)
     in_sync: int = 0
     # source keys whose source changed since the pair last agreed: a create that finds the other
@@ -65,6 +72,8 @@ class Selection:
     owed: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     # 24SO id -> the state a merge's second half was decided from (its first write's echo stands)
     prior: dict[str, pairs.PairState] = field(default_factory=dict)
+    # loader key -> input digest of each record mapped afresh (map_changed), kept after the load
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def guard_product_number(record: MappedRecord) -> MappedRecord:
@@ -83,10 +92,27 @@ def guard_product_number(record: MappedRecord) -> MappedRecord:
 
 
 def map_side(db_path: str | Path, spec_name: str, identity: str, params: dict[str, Any] | None = None) -> list[MappedRecord]:
-    records = map_records(db_path, load_spec(spec_name), identity, params or {})
+    return _guarded(spec_name, map_records(db_path, load_spec(spec_name), identity, params or {}))
+
+
+def _guarded(spec_name: str, records: list[MappedRecord]) -> list[MappedRecord]:
     if spec_name == "rackbeat_products_to_rackbeat":
-        records = [guard_product_number(r) for r in records]
+        return [guard_product_number(r) for r in records]
     return records
+
+
+def _mapped_since(db_path: str | Path, entity: EntitySpec, identity: str) -> Selection:
+    """24SO -> Rackbeat one way: only the records whose staged inputs changed since this flow last
+    planned them are mapped (the engine's `map_changed`); the rest come back settled, which the
+    loader counts unchanged and never writes. The digest covers this module (the product-number
+    guard), so a change to it maps everything again once."""
+    batch = map_changed(
+        db_path, load_spec(entity.to_rackbeat_spec), identity,
+        flow=entity.to_rackbeat_flow, context=source_digest(__name__, "so24_pipelines.flows.rackbeat.entities_specs"),
+    )  # fmt: skip
+    records = _guarded(entity.to_rackbeat_spec, batch.records)
+    fresh = {r.source_key: (r, None) for r in records if not isinstance(r, SettledRecord)}
+    return Selection(records=records, sent=fresh, inputs=batch.inputs)
 
 
 @cache
@@ -146,18 +172,16 @@ def select(
 ) -> Selection:
     """The records `way` sends for `entity` under `direction` (see the module docstring)."""
     if way == "to_rackbeat":
-        ours = map_side(db_path, entity.to_rackbeat_spec, identity)
         if direction != "both" or entity.to_so24_spec is None:
-            out = Selection(records=ours, sent={r.source_key: (_side(r), None) for r in ours})
-            return _one_way_changes(db_path, entity, identity, way, out)
+            return _one_way_changes(db_path, entity, identity, way, _mapped_since(db_path, entity, identity))
+        ours = map_side(db_path, entity.to_rackbeat_spec, identity)
         theirs = map_side(db_path, entity.to_so24_spec, identity)
     else:
         if entity.to_so24_spec is None:
             return Selection()
         ours = map_side(db_path, entity.to_so24_spec, identity)
         if direction != "both":
-            attrs = _rb_attributes(entity)
-            out = Selection(records=ours, sent={r.source_key: (_side(r, attrs), r.source_key) for r in ours})
+            out = Selection(records=ours, sent={r.source_key: (r, r.source_key) for r in ours}, attributes=_rb_attributes(entity))
             return _hold_lost_creates(db_path, entity, identity, _one_way_changes(db_path, entity, identity, way, out))
         theirs = map_side(db_path, entity.to_rackbeat_spec, identity)
     so24_records, rb_records = (ours, theirs) if way == "to_rackbeat" else (theirs, ours)
@@ -209,21 +233,23 @@ def _one_way_changes(db_path: str | Path, entity: EntitySpec, identity: str, way
     """Which records changed on the sending side since their pair last agreed (pair memory).
 
     Only those may be written into a counterpart a create finds already linked; a record without
-    a memory (never written nor linked by the hub) changed nothing the hub knows of.
+    a memory (never written nor linked by the hub) changed nothing the hub knows of. Only the
+    records mapped afresh (`out.sent`) are looked at: a settled one is never written.
     """
-    if entity.rb_table is None:
-        return out
-    states = pairs.read_states(db_path, entity.name)
-    if not states:
+    if entity.rb_table is None or not out.sent:
         return out
     links = _links(db_path, entity, identity) if way == "to_so24" else {}
-    for record in out.records:
-        so24_id = links.get(record.source_key) if way == "to_so24" else record.source_key
-        state = states.get(so24_id) if so24_id else None
-        if state is None or record.skip_reason or (way == "to_so24" and state.rb_key != record.source_key):
+    candidates = [
+        (so24_id, record) for key, (record, _) in out.sent.items()
+        if not record.skip_reason and (so24_id := links.get(key) if way == "to_so24" else key)
+    ]  # fmt: skip
+    states = pairs.read_states(db_path, entity.name, {so24_id for so24_id, _ in candidates})
+    for so24_id, record in candidates:
+        state = states.get(so24_id)
+        if state is None or (way == "to_so24" and state.rb_key != record.source_key):
             continue
         base = state.rb if way == "to_so24" else state.so24
-        if pairs.changed_since(_side(record, _rb_attributes(entity) if way == "to_so24" else None), base):
+        if pairs.changed_since(_side(record, out.attributes), base):
             out.changed.add(record.source_key)
     return out
 
@@ -243,7 +269,7 @@ def _both(
         if so24_id:
             holders.setdefault(so24_id, []).append(number)
     states = pairs.read_states(db_path, entity.name)
-    out = Selection()
+    out = Selection(attributes=_rb_attributes(entity) if way == "to_so24" else {})
     paired_rb: set[str] = set()
     for rb_record in rb_records:
         so24_id = links.get(rb_record.source_key)
@@ -251,7 +277,7 @@ def _both(
         if so24_record is None:
             if way == "to_so24":
                 out.records.append(rb_record)
-                out.sent[rb_record.source_key] = (_side(rb_record, _rb_attributes(entity)), rb_record.source_key)
+                out.sent[rb_record.source_key] = (rb_record, rb_record.source_key)
             continue
         paired_rb.add(rb_record.source_key)
         if len(holders.get(so24_id, [])) > 1:
@@ -271,7 +297,7 @@ def _both(
         for record in so24_records:
             if record.source_key not in linked:
                 out.records.append(record)
-                out.sent[record.source_key] = (_side(record), None)
+                out.sent[record.source_key] = (record, None)
     return out
 
 
@@ -283,9 +309,8 @@ def _decide_pair(
     state: pairs.PairState | None,
     rb_attributes: dict[str, str],
 ) -> None:
-    so24_side, rb_side = _side(so24_record), _side(rb_record, rb_attributes)
-    sends, kept = pairs.decide(so24_side, rb_side, state, rb_record.source_key)
-    mine, side = (so24_record, so24_side) if way == "to_rackbeat" else (rb_record, rb_side)
+    sends, kept = pairs.decide(_side(so24_record), _side(rb_record, rb_attributes), state, rb_record.source_key)
+    mine = sent = so24_record if way == "to_rackbeat" else rb_record
     if not sends:
         out.in_sync += 1
         if kept is not None:
@@ -308,7 +333,7 @@ def _decide_pair(
         if owed and state is not None and not state.owed:
             out.owed[so24_id] = {other: tuple(sorted(owed))}
     out.records.append(_with_change(mine) if not mine.skip_reason else mine)
-    out.sent[mine.source_key] = (side, rb_record.source_key)
+    out.sent[mine.source_key] = (sent, rb_record.source_key)
 
 
 def flow_of(entity: EntitySpec, way: Way) -> str:
@@ -347,6 +372,8 @@ def load_selection(
         flow_of(entity, way), records, target,
         source_system=source, max_workers=max_workers, claim_ttl=claim_ttl,
     )  # fmt: skip
+    if not run.dry_run and selection.inputs:
+        remember_inputs(run.db_path, flow_of(entity, way), selection.inputs, result.plans)
     if isinstance(target, WriteLog) and not run.dry_run:
         result = note_links(result, target)
         if entity.rb_table is not None:
@@ -368,7 +395,8 @@ def note_links(result: FlowRun, log: WriteLog) -> FlowRun:
 def _after_writes(way: Way, selection: Selection, log: WriteLog) -> dict[str, pairs.PairState]:
     states: dict[str, pairs.PairState] = {}
     for source_key, (target_key, stamp) in log.written.items():
-        side, rb_key = selection.sent.get(source_key, (None, None))
+        record, rb_key = selection.sent.get(source_key, (None, None))
+        side = _side(record, selection.attributes) if record is not None else None
         if side is None or side.hash is None:
             continue
         so24_id = source_key if way == "to_rackbeat" else target_key

@@ -34,6 +34,7 @@ never overwrite a newer value. Hashes leave out keys starting with "_" and the t
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ from typing import Any, Literal
 
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync.hashing import payload_hash
-from so24_pipelines.sync.state import set_states, states_with_prefix
+from so24_pipelines.sync.state import set_states, states_of, states_with_prefix
 
 Decision = Literal["none", "to_rackbeat", "to_so24"]
 Way = Literal["to_rackbeat", "to_so24"]
@@ -252,11 +253,17 @@ def _key(entity: str, so24_id: str) -> str:
     return f"{_PREFIX}/{entity}/{so24_id}"
 
 
-def read_states(db_path: str | Path, entity: str) -> dict[str, PairState]:
-    """24SO id -> state, for every pair of `entity` the hub has seen agree or written."""
+def read_states(db_path: str | Path, entity: str, so24_ids: Collection[str] | None = None) -> dict[str, PairState]:
+    """24SO id -> state, for every pair of `entity` the hub has seen agree or written (only those
+    of `so24_ids` when given: a quiet tick asks for none of 100k pairs, not for all)."""
     prefix = f"{_PREFIX}/{entity}/"
+    if so24_ids is not None and not so24_ids:
+        return {}
     with connect(db_path) as con:
-        rows = states_with_prefix(con, prefix)
+        if so24_ids is None:
+            rows = states_with_prefix(con, prefix)
+        else:
+            rows = states_of(con, [_key(entity, so24_id) for so24_id in so24_ids])
     return {key[len(prefix) :]: PairState.from_json(value) for key, value in rows.items()}
 
 
@@ -265,7 +272,7 @@ def note_own_touches(db_path: str | Path, entity: str, stamps: dict[str, datetim
     `updated_at`) without changing what the pair compares: a pair still waiting for the echo of
     the hub's write (hash unknown) waits for this newer time instead, so the touch is not taken
     for a user's edit (which would send the whole Rackbeat record back to 24SO)."""
-    states = read_states(db_path, entity)
+    states = read_states(db_path, entity, stamps.keys())
     moved = {}
     for so24_id, stamp in stamps.items():
         state = states.get(so24_id)
