@@ -4,6 +4,7 @@
     so24 check [--no-probe] [--no-demo]        preflight: settings, credentials (logs in), reachability
     so24 demo [--port 3000]                    sandbox + `dagster dev` with a persistent DAGSTER_HOME
     so24 bench                                 the scale benchmarks (prints P-lines with ratios)
+    so24 workspace [--out deploy/locations]    one gRPC code location per 24SO company (docs/deploy.md)
 
 The sandbox runs as a child process (`python -m so24_sandbox`): the hub never imports it.
 """
@@ -22,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import requests
+
+from so24_pipelines.deployment.cli import add_parser as add_workspace_parser
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # env var -> (sandbox system, key in its /_sandbox/<system>/credentials answer)
@@ -321,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sandbox-port", type=int, default=8024)
     p.add_argument("--scale", type=int, default=DEMO_SCALE)
     p.set_defaults(fn=cmd_demo)
+
+    add_workspace_parser(sub)
 
     p = sub.add_parser("bench", help="run the scale benchmarks")
     p.add_argument("rest", nargs=argparse.REMAINDER)

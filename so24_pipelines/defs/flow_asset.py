@@ -11,7 +11,8 @@
   held too long) get two more tries with jittered backoff; a flow is idempotent, so a retry
   re-plans and sends only what is still missing.
 - `pool_for(system)`: one Dagster pool per external API (`<system>_api`), so the steps calling
-  one API are bounded together (`dagster instance concurrency set rackbeat_api 1`).
+  one API are bounded together (`dagster instance concurrency set rackbeat_api 1`); in a
+  company's code location per company too (`rackbeat_api:acme`, docs/deploy.md).
 - `told_to_user`: a setting or prerequisite problem (ConfigError, AuthError) fails the step once
   with its own message; retrying it would only repeat the message. So does a system that cannot
   be connected to (UnreachableError: refused, unknown host, TLS, connect timeout): the connector
@@ -33,6 +34,7 @@
 - `every(...)`: a schedule on a cadence in minutes, running by default when its flow is on.
 """
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, r
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.result import FlowRun
+from so24_pipelines.settings.company import current_company
 from so24_pipelines.sync.failures import failed_record_keys, failed_records
 
 FLOW_TAG = "so24/flow"
@@ -55,7 +58,15 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, 
 
 
 def pool_for(system: str) -> str:
-    return f"{system}_api"
+    """`<system>_api`, or `<system>_api:<company>` in a company's code location (SO24_COMPANY).
+
+    Pools are instance-wide: with one code location per 24SO company (deployment/), a pool named
+    by the API alone would make one company's steps wait for another's, though each company logs
+    in with its own user and has its own rate limit. Read from the environment when the asset
+    modules load, which is why a location gets its company from its process env.
+    """
+    company = current_company(os.environ)
+    return f"{system}_api:{company}" if company else f"{system}_api"
 
 
 def flow_tags(flow: str) -> dict[str, str]:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import importlib
 
+import duckdb
+
 from so24_pipelines.settings import SYSTEMS
 from so24_pipelines.staging.docs import render
+from so24_pipelines.staging.schema import create_tables
 from so24_pipelines.staging.tables import StagingTable
 
 
@@ -28,6 +31,13 @@ def _declared(system: str) -> tuple[StagingTable, ...]:
 
 
 STAGING_TABLES: tuple[StagingTable, ...] = tuple(t for system in SYSTEMS for t in _declared(system))
+
+
+def ensure_tables_of(con: duckdb.DuckDBPyConnection, system: str) -> None:
+    """One system's staging tables (IF NOT EXISTS), for a flow of another room that reads them
+    before that system's own extraction has run (S4 reads 24SO's employees and work types): the
+    rooms do not import each other, so they meet here."""
+    create_tables(con, _declared(system))
 
 
 def staging_page() -> str:

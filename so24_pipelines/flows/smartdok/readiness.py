@@ -36,7 +36,7 @@ from so24_pipelines.flows.smartdok.hours import attested_sql
 from so24_pipelines.flows.smartdok.hours_staging import ensure_tables
 from so24_pipelines.flows.smartdok.register import normalised
 from so24_pipelines.flows.smartdok.tables import HOURS
-from so24_pipelines.flows.so24.tables import ensure_schema
+from so24_pipelines.flows.tables import ensure_tables_of
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync import flow_key
 from so24_pipelines.sync.schema import ensure_sync_schema, sync_schema_exists
@@ -208,7 +208,7 @@ def readiness(
     """Compare the four registers (module doc); Smartdok's are read now, 24SO's from staging."""
     ensure_tables(db_path)
     with transaction(db_path) as con:
-        ensure_schema(con)  # 24SO's staging tables, empty until E5-E7 run: then everything is a mismatch
+        ensure_tables_of(con, "so24")  # 24SO's staging tables, empty until E5-E7 run: then everything is a mismatch
     so24 = so24_side(db_path, identity)
     hours = held_hours(db_path, identity, level)
     users = [(u.get("Name") or u.get("UserName") or u.get("Id"), u.get("EmployeeNo"))
