@@ -10,9 +10,12 @@ field; Ongoing: article number; ...).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from so24_pipelines.connectors.errors import ConnectorError
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,34 @@ class Target(Protocol):
     def find_by_business_key(self, business_key: str) -> str | None:
         """The target key of the record carrying this business key, or None if there is none."""
         ...
+
+
+class BulkUpsertTarget(ABC):
+    """A target whose API only writes many records at once, each an upsert keyed in the payload
+    (LNB stock by code, Smartdok's export marks by hour id): a create and an update are the same
+    call with one record, and sending a record twice leaves one. Subclasses give `system`,
+    `entity`, `write_many` and `find_by_business_key`."""
+
+    upserts_by_key = True
+    system: str
+    entity: str
+
+    @abstractmethod
+    def write_many(self, records: Sequence[MappedRecord]) -> list[str | ConnectorError]:
+        """One answer per record, in order: its target key, or the error that refused it."""
+
+    @abstractmethod
+    def find_by_business_key(self, business_key: str) -> str | None:
+        """The target key of the record carrying this business key, or None if there is none."""
+
+    def create(self, record: MappedRecord) -> str:
+        answer = self.write_many([record])[0]
+        if isinstance(answer, ConnectorError):
+            raise answer
+        return answer
+
+    def update(self, target_key: str, record: MappedRecord) -> None:
+        self.create(record)
 
 
 def bulk_writer(target: object) -> Callable[[Sequence[MappedRecord]], Sequence[object]] | None:

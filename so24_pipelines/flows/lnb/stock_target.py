@@ -17,17 +17,16 @@ from typing import Any
 from so24_pipelines.connectors.errors import ConnectorError, RecordRejected
 from so24_pipelines.connectors.lnb import LnbClient, StockOutcome
 from so24_pipelines.connectors.lnb.stock import PATHS, StockKey
-from so24_pipelines.sync.records import MappedRecord
+from so24_pipelines.sync.records import BulkUpsertTarget, MappedRecord
 
 KEY_NAMES: dict[str, str] = {"ean13": "EAN13", "sku": "SKU"}
 
 
-class LnbStockTarget:
+class LnbStockTarget(BulkUpsertTarget):
     """L1: LNB inventory lines by EAN13 or by SKU code; key = the code."""
 
     system = "lnb"
     entity = "stock"
-    upserts_by_key = True
 
     def __init__(self, client: LnbClient, key: StockKey) -> None:
         if key not in PATHS:
@@ -58,15 +57,6 @@ class LnbStockTarget:
             self.key, [self._item(r) for r in records], batch_size=len(records)
         )
         return [self._answer(outcome) for outcome in outcomes]
-
-    def create(self, record: MappedRecord) -> str:
-        answer = self.write_many([record])[0]
-        if isinstance(answer, ConnectorError):
-            raise answer
-        return answer
-
-    def update(self, target_key: str, record: MappedRecord) -> None:
-        self.create(record)
 
     def find_by_business_key(self, business_key: str) -> str | None:
         item = self.client.get_inventory_item(self.key, business_key)

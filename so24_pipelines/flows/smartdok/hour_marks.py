@@ -30,18 +30,18 @@ from so24_pipelines.flows.smartdok.tables import HOURS
 from so24_pipelines.staging.db import connect, transaction
 from so24_pipelines.sync import MappedRecord
 from so24_pipelines.sync.id_map import confirmed_pairs
+from so24_pipelines.sync.records import BulkUpsertTarget
 from so24_pipelines.sync.schema import sync_schema_exists
 
 MarkAs = Literal["external", "payroll"]
 BATCH_PREFIX = "so24hub-"
 
 
-class SmartdokHourMarks:
+class SmartdokHourMarks(BulkUpsertTarget):
     """Smartdok's export flag on work hours; key = the WorkHourID (an absolute write)."""
 
     system = "smartdok"
     entity = "work_hour_marks"
-    upserts_by_key = True
 
     def __init__(self, client: SmartdokClient, mark_as: MarkAs, batch_id: str) -> None:
         self.client = client
@@ -55,15 +55,6 @@ class SmartdokHourMarks:
         else:
             self.client.mark_exported_payroll(ids)
         return [r.source_key for r in records]
-
-    def create(self, record: MappedRecord) -> str:
-        answer = self.write_many([record])[0]
-        if isinstance(answer, ConnectorError):
-            raise answer
-        return answer
-
-    def update(self, target_key: str, record: MappedRecord) -> None:
-        self.create(record)
 
     def find_by_business_key(self, business_key: str) -> str | None:
         return None
