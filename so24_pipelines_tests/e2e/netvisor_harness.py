@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import requests
 
+from so24_pipelines.connectors.http import RetryPolicy
+from so24_pipelines.connectors.netvisor import NetvisorClient, NetvisorCredentials
+from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.defs.netvisor.resources import NetvisorResource
 from so24_pipelines.settings import Settings
 from so24_pipelines_tests.e2e import rackbeat_entities_harness as h
@@ -16,6 +20,22 @@ from so24_pipelines_tests.sandbox_process import SandboxProcess
 from so24_sandbox.netvisor.counterparts import RACKBEAT_CUSTOMERS
 
 NETVISOR_REGISTERS = ("customers", "vendors", "products")
+
+
+FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
+
+
+def clients(url: str, lock_dir: str) -> tuple[NetvisorClient, RackbeatClient]:
+    """Both clients with the sandbox's public credentials and fast retries, outside Dagster (a
+    killed child process, a fault run's own reads)."""
+    nv = requests.get(f"{url}/_sandbox/netvisor/credentials", timeout=30).json()
+    rb = requests.get(f"{url}/_sandbox/rackbeat/credentials", timeout=30).json()
+    credentials = NetvisorCredentials(nv["customerId"], nv["customerKey"], nv["partnerId"], nv["partnerKey"],
+                                      nv["organisationId"])  # fmt: skip
+    netvisor = NetvisorClient(nv["baseUrl"], credentials, lock_dir=lock_dir, retry=FAST)
+    return netvisor, RackbeatClient(
+        rb["baseUrl"], rb["token"], requests_per_minute=100_000, burst=200, retry=FAST
+    )
 
 
 def seed_counterparts(sandbox: SandboxProcess) -> None:

@@ -19,14 +19,11 @@ from typing import Any
 
 import duckdb
 import pytest
-import requests
 
-from so24_pipelines.connectors.http import RetryPolicy
-from so24_pipelines.connectors.netvisor import NetvisorClient, NetvisorCredentials
-from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.netvisor import n1, n2, n3
 from so24_pipelines.flows.netvisor.registers import REGISTERS
+from so24_pipelines_tests.e2e.netvisor_harness import clients
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 from so24_sandbox.netvisor.counterparts import RACKBEAT_CUSTOMERS
 
@@ -34,7 +31,6 @@ pytestmark = pytest.mark.reliability
 
 MAX_TICKS = 12
 FAULTS = {"rate": 0.1, "kinds": ["5xx", "limit", "drop", "malformed", "html", "latency"], "latency_ms": 20}
-FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 NEW_CUSTOMERS = [
     {"number": 31000 + i, "name": f"Vikasietoinen {i} Oy", "address_city": "Vaasa"} for i in range(1, 13)
 ]
@@ -48,15 +44,6 @@ LIVE_PRODUCTS = [
 VOLATILE = {"netvisorkey", "changed_at", "updated_at", "created_at", "id", "self"}
 
 
-def clients(url: str, lock_dir: str) -> tuple[NetvisorClient, RackbeatClient]:
-    nv = requests.get(f"{url}/_sandbox/netvisor/credentials", timeout=30).json()
-    rb = requests.get(f"{url}/_sandbox/rackbeat/credentials", timeout=30).json()
-    credentials = NetvisorCredentials(nv["customerId"], nv["customerKey"], nv["partnerId"], nv["partnerKey"],
-                                      nv["organisationId"])  # fmt: skip
-    netvisor = NetvisorClient(nv["baseUrl"], credentials, lock_dir=lock_dir, retry=FAST)
-    return netvisor, RackbeatClient(
-        rb["baseUrl"], rb["token"], requests_per_minute=100_000, burst=200, retry=FAST
-    )
 
 
 def _unconfirmed(db: Path) -> int:

@@ -28,14 +28,12 @@ from typing import Any
 
 import duckdb
 import pytest
-import requests
 
-from so24_pipelines.connectors.http import RetryPolicy
-from so24_pipelines.connectors.netvisor import NetvisorClient, NetvisorCredentials
-from so24_pipelines.connectors.rackbeat import RackbeatClient
+from so24_pipelines.connectors.netvisor import NetvisorClient
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.netvisor.n1 import sync_register
 from so24_pipelines.flows.netvisor.n2 import match_registers
+from so24_pipelines_tests.e2e.netvisor_harness import clients
 from so24_pipelines_tests.sandbox_process import SandboxProcess
 from so24_sandbox.netvisor.counterparts import RACKBEAT_CUSTOMERS
 
@@ -46,19 +44,9 @@ NEW = [
     {"number": 30000 + i, "name": f"Kaatuva Asiakas {i} Oy", "address_country": "FI"} for i in range(1, 21)
 ]
 KILL_AFTER_ADDS = 7
-FAST = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05)
 FLOW = "N1.customers.to_netvisor"
 
 
-def clients(url: str, lock_dir: str) -> tuple[NetvisorClient, RackbeatClient]:
-    nv = requests.get(f"{url}/_sandbox/netvisor/credentials", timeout=30).json()
-    rb = requests.get(f"{url}/_sandbox/rackbeat/credentials", timeout=30).json()
-    credentials = NetvisorCredentials(nv["customerId"], nv["customerKey"], nv["partnerId"], nv["partnerKey"],
-                                      nv["organisationId"])  # fmt: skip
-    netvisor = NetvisorClient(nv["baseUrl"], credentials, lock_dir=lock_dir, retry=FAST)
-    return netvisor, RackbeatClient(
-        rb["baseUrl"], rb["token"], requests_per_minute=100_000, burst=200, retry=FAST
-    )
 
 
 def die_after_adds(client: NetvisorClient, count: int) -> None:
