@@ -251,6 +251,8 @@ class RestClient:
         self._cooldown_lock = threading.Lock()
         self._resume_at = 0.0
         self._down: tuple[float, UnreachableError] | None = None  # (when given up, verdict)
+        # Requests sent, retries included (as So24Client.calls): what a run cost against a vendor's limit.
+        self.calls = 0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -453,6 +455,7 @@ class RestClient:
         slot = self._slots if self._slots is not None else contextlib.nullcontext()
         try:
             with slot:
+                self.calls += 1
                 response = self._session.request(
                     method, url, params=params, data=data, headers=headers,
                     auth=self._auth, timeout=self._timeout,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from so24_pipelines.connectors.http import RestClient
 from so24_pipelines.connectors.ongoing import OngoingClient
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
@@ -45,20 +46,15 @@ class RequestCount:
 
     n: int = 0
 
-    def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        self.n += 1
-        return response
-
 
 @contextmanager
-def counted(client: Any, count: RequestCount) -> Iterator[None]:
-    """Count every response `client` receives while inside (a requests response hook)."""
-    hooks = client._session.hooks["response"]  # noqa: SLF001 - measuring only, the client is not changed
-    hooks.append(count.hook)
+def counted(client: RestClient, count: RequestCount) -> Iterator[None]:
+    """Add the requests `client` sends while inside (its own counter, retries included) to `count`."""
+    before = client.calls
     try:
         yield
     finally:
-        hooks.remove(count.hook)
+        count.n += client.calls - before
 
 
 @contextmanager
