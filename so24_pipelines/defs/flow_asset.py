@@ -10,9 +10,10 @@
 - `RETRY`: transient failures (a dropped connection after the connector's own retries, a lock
   held too long) get two more tries with jittered backoff; a flow is idempotent, so a retry
   re-plans and sends only what is still missing.
-- `pool_for(system)`: one Dagster pool per external API (`<system>_api`), so the steps calling
-  one API are bounded together (`dagster instance concurrency set rackbeat_api 1`); in a
-  company's code location per company too (`rackbeat_api:acme`, docs/deploy.md).
+- `pool_for(system)` (defs/company_scope.py): one Dagster pool per external API (`<system>_api`),
+  so the steps calling one API are bounded together (`dagster instance concurrency set
+  rackbeat_api 1`); in a company's code location per company too (`rackbeat_api:acme`). Assets
+  are named by their short name; company_scope makes it the key (`acme/so24_products` there).
 - `told_to_user`: a setting or prerequisite problem (ConfigError, AuthError) fails the step once
   with its own message; retrying it would only repeat the message. So does a system that cannot
   be connected to (UnreachableError: refused, unknown host, TLS, connect timeout): the connector
@@ -34,7 +35,6 @@
 - `every(...)`: a schedule on a cadence in minutes, running by default when its flow is on.
 """
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,11 +45,11 @@ from pydantic import Field
 
 from so24_pipelines.connectors.errors import AuthError, ConfigError, UnreachableError
 from so24_pipelines.defs.cadence import cron_for
+from so24_pipelines.defs.company_scope import asset_key, asset_keys, asset_selection, company_tags, pool_for
 from so24_pipelines.defs.flow_metadata import flow_metadata, mapping_metadata, reasons_markdown, switched_off
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.result import FlowRun
-from so24_pipelines.settings.company import current_company
 from so24_pipelines.sync.failures import failed_record_keys, failed_records
 
 FLOW_TAG = "so24/flow"
@@ -57,20 +57,9 @@ CHECK = "no_failed_records"
 RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
-def pool_for(system: str) -> str:
-    """`<system>_api`, or `<system>_api:<company>` in a company's code location (SO24_COMPANY).
-
-    Pools are instance-wide: with one code location per 24SO company (deployment/), a pool named
-    by the API alone would make one company's steps wait for another's, though each company logs
-    in with its own user and has its own rate limit. Read from the environment when the asset
-    modules load, which is why a location gets its company from its process env.
-    """
-    company = current_company(os.environ)
-    return f"{system}_api:{company}" if company else f"{system}_api"
-
-
 def flow_tags(flow: str) -> dict[str, str]:
-    return {FLOW_TAG: flow}
+    """The flow's tag, and in a company's location the company's (its runs carry both)."""
+    return {FLOW_TAG: flow, **company_tags()}
 
 
 @contextmanager
@@ -134,7 +123,7 @@ def failed_records_evaluation(db_path: Any, asset: str, flows: Sequence[str]) ->
     """The `no_failed_records` verdict of `asset`, for a step that reports it itself (see module doc)."""
     passed, metadata, description = _failed_records_result(db_path, flows)
     return dg.AssetCheckEvaluation(
-        asset_key=dg.AssetKey(asset), check_name=CHECK, passed=passed, metadata=metadata,
+        asset_key=asset_key(asset), check_name=CHECK, passed=passed, metadata=metadata,
         severity=dg.AssetCheckSeverity.ERROR, description=description,
     )  # fmt: skip
 
@@ -144,7 +133,7 @@ def failed_records_check(asset: str, flows: Sequence[str]) -> dg.AssetChecksDefi
     owned = tuple(flows)
 
     @dg.asset_check(
-        asset=asset, name=CHECK,
+        asset=asset_key(asset), name=CHECK,
         description=f"No record of {', '.join(owned)} is waiting in the failed records (they retry each tick).",
     )  # fmt: skip
     def _check(staging: StagingResource) -> dg.AssetCheckResult:
@@ -158,7 +147,7 @@ def failed_records_check(asset: str, flows: Sequence[str]) -> dg.AssetChecksDefi
 
 def _check_runs_too(context: dg.AssetExecutionContext, asset: str) -> bool:
     """Whether this run also executes the asset's `no_failed_records` check (as a step after the asset)."""
-    key = dg.AssetCheckKey(dg.AssetKey(asset), CHECK)
+    key = dg.AssetCheckKey(asset_key(asset), CHECK)
     selected = context.run.asset_check_selection
     if selected is not None:
         return key in selected
@@ -202,7 +191,7 @@ def flow_asset(
     Every flow asset takes a run config: `FlowConfig` (`dry_run`, previewing one run on top of the
     so24.yaml setting), or `config`, a FlowConfig with more (an event flow's event ids and the
     records they name), which the body then gets as a third argument; a sensor's RunRequest keys
-    it by the asset's name. A flow that is switched off stays in the graph (lineage, description)
+    it by the asset's op (company_scope.op_name). A flow that is switched off stays in the graph (lineage, description)
     and a materialization of it does nothing and says so.
     """
     if config is not None and not issubclass(config, FlowConfig):
@@ -211,7 +200,7 @@ def flow_asset(
     body_takes_config = config is not None
     state = "" if enabled else f" Switched off (flows.{spec.flow}.enabled: false)."
     decorate = dg.asset(
-        name=spec.name, group_name=spec.group, kinds=set(spec.kinds), deps=list(spec.deps),
+        key=asset_key(spec.name), group_name=spec.group, kinds=set(spec.kinds), deps=asset_keys(spec.deps),
         pool=pool_for(spec.system), retry_policy=RETRY, description=spec.description + state,
         tags=flow_tags(spec.flow), metadata=mapping_metadata(*spec.specs) if spec.specs else None,
         required_resource_keys={"staging", *spec.resources},
@@ -257,7 +246,7 @@ def one_flow_on_demand_and_schedule(
     now) and a schedule of that job every `minutes` (flows.<id>.cadence_minutes), running by default
     when `running`. Resources come from the main Definitions."""
     flow_job = dg.define_asset_job(
-        job, selection=dg.AssetSelection.assets(spec.name), tags=flow_tags(spec.flow),
+        job, selection=asset_selection(spec.name), tags=flow_tags(spec.flow),
         description=f"{spec.flow} - {what} now (the manual trigger).",
     )  # fmt: skip
     ticks = every(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_key
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.staging.db import connect
 from so24_pipelines.staging.tables import StagingTable
@@ -23,11 +24,11 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 SHOW_RECORDS = 20
 
 
-def _dates_check(asset_key: str, table: StagingTable, column: str) -> dg.AssetChecksDefinition:
+def _dates_check(asset: str, table: StagingTable, column: str) -> dg.AssetChecksDefinition:
     keys = ", ".join(("identity", *table.key))
 
     @dg.asset_check(
-        asset=asset_key,
+        asset=asset_key(asset),
         name="dates_not_in_future",
         description=f"{column} in {table.qualified} is not after now: the high-water mark ignores such records",
     )
@@ -58,11 +59,11 @@ def _dates_check(asset_key: str, table: StagingTable, column: str) -> dg.AssetCh
     return dates_not_in_future
 
 
-def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDefinition]:
+def staging_checks(asset: str, table: StagingTable) -> list[dg.AssetChecksDefinition]:
     keys = ", ".join(("identity", *table.key))
     required = [c.name for c in table.all_columns if c.required]
 
-    @dg.asset_check(asset=asset_key, name="keys_unique", blocking=True, description=f"({keys}) is unique in {table.qualified}")
+    @dg.asset_check(asset=asset_key(asset), name="keys_unique", blocking=True, description=f"({keys}) is unique in {table.qualified}")
     def keys_unique(staging: StagingResource) -> dg.AssetCheckResult:
         with connect(staging.db_path) as con:
             dupes = con.execute(
@@ -70,7 +71,7 @@ def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDe
             ).fetchall()[0][0]
         return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_keys": dupes})
 
-    @dg.asset_check(asset=asset_key, name="required_fields_present", description=f"{', '.join(required)} are never empty")
+    @dg.asset_check(asset=asset_key(asset), name="required_fields_present", description=f"{', '.join(required)} are never empty")
     def required_present(staging: StagingResource) -> dg.AssetCheckResult:
         missing: dict[str, int] = {}
         with connect(staging.db_path) as con:
@@ -88,5 +89,5 @@ def staging_checks(asset_key: str, table: StagingTable) -> list[dg.AssetChecksDe
         (c.name for c in table.all_columns if c.name in CHANGE_TIME_COLUMNS and c.sql_type == "TIMESTAMP"), None
     )
     if change_time is not None:
-        checks.append(_dates_check(asset_key, table, change_time))
+        checks.append(_dates_check(asset, table, change_time))
     return checks

@@ -3,7 +3,7 @@
 Before the definitions load it maps the company's prefixed credentials onto the usual names
 (settings/company.py), so the run workers this server starts (they load this module too) see the same.
 Everything else is the one Definitions of so24_pipelines.definitions, built from the company's
-settings file (`SO24_SETTINGS`); the pools carry the company (defs/flow_asset.py::pool_for).
+settings file (`SO24_SETTINGS`); the pools carry the company (defs/company_scope.py).
 """
 
 from __future__ import annotations

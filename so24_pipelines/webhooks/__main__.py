@@ -1,4 +1,7 @@
-"""`python -m so24_pipelines.webhooks --port 8025 [--inbox PATH]`: the receiver under uvicorn.
+"""`python -m so24_pipelines.webhooks --port 8025 [--inbox PATH] [--company NAME]`: the receiver under uvicorn.
+
+In a multi-company deployment each company runs its own receiver with `--company` (its code
+location's name), which writes the inbox that company's location reads (so24_inbox_<name>.sqlite).
 
 Tokens come only from env vars (RACKBEAT_WEBHOOK_TOKEN, ONGOING_WEBHOOK_TOKEN): a flag would put
 the secret in the process list and in shell history. The default host is 127.0.0.1 because the
@@ -25,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--inbox", default=None, help="SQLite inbox file (default: $DAGSTER_HOME/so24_inbox.sqlite)"
     )
+    parser.add_argument(
+        "--company", default=None,
+        help="the company's code location name: the inbox is $DAGSTER_HOME/so24_inbox_<company>.sqlite",
+    )  # fmt: skip
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     parser.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT_SECONDS,
                         help="seconds a sender may take to deliver its whole body (default %(default)s)")
@@ -34,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    inbox = Inbox(args.inbox or default_inbox_path())
+    inbox = Inbox(args.inbox or default_inbox_path(company=args.company))
     app = build_receiver(
         inbox, tokens_from_env(), max_body_bytes=args.max_body_bytes, body_timeout_seconds=args.body_timeout
     )

@@ -135,12 +135,18 @@ class Event:
         return (self.event_id, *self.supersedes)
 
 
-def default_inbox_path(env: Mapping[str, str] | None = None) -> Path:
-    """$DAGSTER_HOME/so24_inbox.sqlite, else ./.dagster_home/so24_inbox.sqlite (like staging)."""
+def default_inbox_path(env: Mapping[str, str] | None = None, company: str | None = None) -> Path:
+    """$DAGSTER_HOME/so24_inbox.sqlite, else ./.dagster_home/so24_inbox.sqlite (like staging).
+
+    With a `company` (a company's code location, docs/deploy.md) `so24_inbox_<company>.sqlite`:
+    the companies' locations share one DAGSTER_HOME, and one inbox would hand one company's
+    Rackbeat events to every company's sensors. The company's receiver writes the same file
+    (`--company`).
+    """
     env = os.environ if env is None else env
     home = env.get("DAGSTER_HOME")
     base = Path(home).expanduser() if home else Path.cwd() / ".dagster_home"
-    return base / INBOX_FILE_NAME
+    return base / (f"so24_inbox_{company}.sqlite" if company else INBOX_FILE_NAME)
 
 
 def _utc_now() -> datetime:

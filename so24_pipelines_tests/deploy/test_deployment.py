@@ -72,9 +72,10 @@ def _enqueued(instance: dg.DagsterInstance, run_id: str) -> bool:
     return bool(instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED).records)
 
 
-def test_each_company_is_its_own_location_with_its_own_pools(deployment: Deployment) -> None:
+def test_each_company_is_its_own_location_with_its_own_pools_and_assets(deployment: Deployment) -> None:
     query = """query($r: RepositorySelector!) { repositoryOrError(repositorySelector: $r) {
-        ... on Repository { location { name } jobs { name } assetNodes { pools } } } }"""
+        ... on Repository { location { name } jobs { name } assetNodes { pools assetKey { path } } } } }"""
+    keys: dict[str, set[tuple[str, ...]]] = {}
     for company in COMPANIES:
         selector = {"repositoryLocationName": company, "repositoryName": "__repository__"}
         repo = deployment.graphql(query, {"r": selector})["repositoryOrError"]
@@ -83,6 +84,12 @@ def test_each_company_is_its_own_location_with_its_own_pools(deployment: Deploym
         pools = {pool for node in repo["assetNodes"] for pool in node["pools"] or []}
         assert f"so24_api:{company}" in pools
         assert all(pool.endswith(f"_api:{company}") for pool in pools), pools
+        keys[company] = {tuple(node["assetKey"]["path"]) for node in repo["assetNodes"]}
+        assert (company, "so24_products") in keys[company]
+        assert all(path[0] == company for path in keys[company]), "an asset of the location is not in its folder"
+    # The catalog: every asset once per company, none shared between the two locations.
+    assert not keys["acme"] & keys["globex"]
+    assert {path[1:] for path in keys["acme"]} == {path[1:] for path in keys["globex"]}
 
 
 def test_two_companies_run_at_once_without_throttling_each_other(
@@ -117,6 +124,11 @@ def test_two_companies_run_at_once_without_throttling_each_other(
     runs = instance.get_runs(dg.RunsFilter(job_name=JOB, tags=TEST_TAG))
     assert sorted(r.run_id for r in runs) == sorted([acme, globex]), "a run was started twice"
 
+    # Each company's materializations are under its own key, never under the other's.
+    for company, run_id, other in (("acme", acme, globex), ("globex", globex, acme)):
+        records = instance.fetch_materializations(dg.AssetKey([company, "so24_products"]), limit=100).records
+        assert run_id in {r.run_id for r in records} and other not in {r.run_id for r in records}
+
     # Each company staged only its own 24SO company, in its own file.
     for loc in deployment.locations:
         assert _staged_identities(loc.staging_path) == [loc.identity]
@@ -135,7 +147,7 @@ def test_history_schedules_and_backfills_survive_a_restart(deployment: Deploymen
     backfill = deployment.graphql(
         """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) { __typename
            ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
-        {"p": {"assetSelection": [{"path": ["so24_categories"]}], "allPartitions": True}},
+        {"p": {"assetSelection": [{"path": ["acme", "so24_categories"]}], "allPartitions": True}},
     )["launchPartitionBackfill"]
     runs_before = sorted(r.run_id for r in instance.get_runs())
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from so24_pipelines.cli import main
-from so24_pipelines.defs.flow_asset import pool_for
+from so24_pipelines.defs.company_scope import pool_for
 from so24_pipelines.deployment.workspace import generate
 from so24_pipelines.settings import load_settings
 from so24_pipelines.settings.company import apply_company_env, company_env_var

@@ -19,6 +19,7 @@ Definitions); "so24" is only asked which company LNB is paired with: L1 never wr
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_key
 from so24_pipelines.defs.flow_asset import (
     CHECK,
     FlowAsset,
@@ -92,7 +93,7 @@ def build_lnb_stock_check(settings: Settings) -> dg.AssetChecksDefinition:
     flow = FLOWS[settings.flows.L1.key]
 
     @dg.asset_check(
-        asset=ASSET, name=CHECK,
+        asset=asset_key(ASSET), name=CHECK,
         description=f"No record of {', '.join(owns)} is waiting in the failed records (they retry each tick); "
         "lists the products not sent because LNB has no line for their code.",
     )  # fmt: skip

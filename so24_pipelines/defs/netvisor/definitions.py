@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_selection, op_name
 from so24_pipelines.defs.flow_asset import flow_checks, flow_tags
 from so24_pipelines.defs.netvisor.assets import MATCHES, build_netvisor_assets, n1_asset_name, specs
 from so24_pipelines.defs.netvisor.live import build_live_definitions
@@ -36,9 +37,9 @@ def _jobs(settings: Settings) -> list[Any]:
     selected = [MATCHES]
     if flows.N1.enabled:
         selected += [n1_asset_name(register) for register in flows.N1.registers]
-    selection = dg.AssetSelection.assets(*selected)
+    selection = asset_selection(*selected)
     what = f"N2 matching, then N1 for the {', '.join(flows.N1.registers)} ({flows.N1.direction})"
-    preview = {"ops": {name: {"config": {"dry_run": True}} for name in selected}}
+    preview = {"ops": {op_name(name): {"config": {"dry_run": True}} for name in selected}}
     return [
         dg.define_asset_job(
             JOB, selection=selection, tags=flow_tags("N1"), description=f"{what}. Rerun to resume."

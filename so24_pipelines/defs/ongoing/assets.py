@@ -23,6 +23,7 @@ from typing import Any
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_selection
 from so24_pipelines.defs.flow_asset import FlowAsset, FlowBody, every, flow_asset, flow_checks, flow_tags
 from so24_pipelines.defs.ongoing.resources import OngoingResource
 from so24_pipelines.defs.resources import So24Resource
@@ -175,7 +176,7 @@ def build_ongoing_definitions(settings: Settings) -> dg.Definitions:
     if enabled:
         job = dg.define_asset_job(
             JOB,
-            selection=dg.AssetSelection.assets(*enabled),
+            selection=asset_selection(*enabled),
             tags=flow_tags("O6"),
             description="O6 - the Ongoing flows that are switched on (O1-O5), in dependency order.",
         )

@@ -22,6 +22,7 @@ from typing import Any
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_key, asset_selection, company_tags, pool_for
 from so24_pipelines.defs.flow_asset import (
     FLOW_TAG,
     RETRY,
@@ -31,7 +32,6 @@ from so24_pipelines.defs.flow_asset import (
     flow_asset,
     flow_checks,
     flow_tags,
-    pool_for,
 )
 from so24_pipelines.defs.inbox_events import new_events
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
@@ -71,7 +71,7 @@ def _readiness(rackbeat: RackbeatResource, *, ensure_fields: bool) -> ReadinessR
 
 def _setup_asset() -> dg.AssetsDefinition:
     @dg.asset(
-        name=SETUP, group_name=GROUP, kinds=KINDS, pool=POOL, retry_policy=RETRY,
+        key=asset_key(SETUP), group_name=GROUP, kinds=KINDS, pool=POOL, retry_policy=RETRY,
         description="X6 - Rackbeat prerequisites (customer group 1, supplier group 1, a payment term) and the "
         "hub's custom fields; fails naming what to create, so no R flow runs on an account that is not ready.",
     )  # fmt: skip
@@ -92,7 +92,9 @@ def _setup_asset() -> dg.AssetsDefinition:
     return _asset
 
 
-@dg.asset_check(asset=SETUP, name="rackbeat_readiness", blocking=True, description="X6 readiness report for Rackbeat.")
+@dg.asset_check(
+    asset=asset_key(SETUP), name="rackbeat_readiness", blocking=True, description="X6 readiness report for Rackbeat."
+)
 def rackbeat_readiness(rackbeat: RackbeatResource) -> dg.AssetCheckResult:
     report = _readiness(rackbeat, ensure_fields=False)
     return dg.AssetCheckResult(
@@ -104,7 +106,8 @@ def rackbeat_readiness(rackbeat: RackbeatResource) -> dg.AssetCheckResult:
 
 def _staging_asset(entity: str, settings: Settings) -> dg.AssetsDefinition:
     @dg.asset(
-        name=f"rackbeat_{entity}", group_name=GROUP, kinds=KINDS, pool=POOL, deps=[SETUP], retry_policy=RETRY,
+        key=asset_key(f"rackbeat_{entity}"), group_name=GROUP, kinds=KINDS, pool=POOL, deps=[asset_key(SETUP)],
+        retry_policy=RETRY,
         description=f"Rackbeat {entity.replace('_', ' ')} read into staging.rackbeat_{entity} (changed since the last read).",
     )  # fmt: skip
     def _asset(
@@ -210,10 +213,6 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     return assets + [flow_asset(spec, body) for spec, body in flows(settings)]
 
 
-def _keys(*names: str) -> dg.AssetSelection:
-    return dg.AssetSelection.assets(*names)
-
-
 def build_jobs(settings: Settings) -> dict[str, AssetJob]:
     r3_entities = {"product_categories": "product_groups"}
     initial = [r3_entities.get(e, e) for e in settings.flows.R3.entities]
@@ -224,13 +223,13 @@ def build_jobs(settings: Settings) -> dict[str, AssetJob]:
     return {
         "rackbeat_entities_sync": dg.define_asset_job(
             "rackbeat_entities_sync",
-            selection=_keys(SETUP, *extraction, *staged, *to_rb, *to_so24),
+            selection=asset_selection(SETUP, *extraction, *staged, *to_rb, *to_so24),
             tags=flow_tags("R1"),
             description="R1/R2: products, product groups, customers and suppliers in the configured directions.",
         ),
         "rackbeat_initial_sync": dg.define_asset_job(
             "rackbeat_initial_sync",
-            selection=_keys(
+            selection=asset_selection(
                 SETUP, *extraction, *staged,
                 *[f"{ENTITIES[n].flow_id.lower()}_{n}_to_rackbeat" for n in ENTITIES if n in initial],
             ),  # fmt: skip
@@ -240,8 +239,8 @@ def build_jobs(settings: Settings) -> dict[str, AssetJob]:
         ),
         "rackbeat_created_to_so24": dg.define_asset_job(
             "rackbeat_created_to_so24",
-            selection=_keys(SETUP, "rackbeat_products", "rackbeat_customers", "rackbeat_suppliers",
-                            "rackbeat_invoices", *to_so24, "r7_invoices_to_so24"),  # fmt: skip
+            selection=asset_selection(SETUP, "rackbeat_products", "rackbeat_customers", "rackbeat_suppliers",
+                                      "rackbeat_invoices", *to_so24, "r7_invoices_to_so24"),  # fmt: skip
             tags=flow_tags("R7"),
             description="R7: products, customers, suppliers and invoices created in Rackbeat, to 24SO.",
         ),
@@ -293,7 +292,8 @@ def build_sensors(settings: Settings, jobs: dict[str, AssetJob]) -> list[dg.Sens
         description="R3: starts the initial sync once when the flow is switched on.",
     )  # fmt: skip
     def initial_sync(context: dg.SensorEvaluationContext):
-        runs = context.instance.get_runs(filters=dg.RunsFilter(job_name=initial_job.name), limit=1)
+        # By the company's tag too: job names repeat in every company's location of one instance.
+        runs = context.instance.get_runs(filters=dg.RunsFilter(job_name=initial_job.name, tags=company_tags()), limit=1)
         if runs:
             run = runs[0]
             if run.status == dg.DagsterRunStatus.FAILURE:

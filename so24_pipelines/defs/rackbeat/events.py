@@ -41,6 +41,7 @@ import dagster as dg
 
 from so24_pipelines.connectors.rackbeat import RackbeatClient
 from so24_pipelines.connectors.so24.client import So24Client
+from so24_pipelines.defs.company_scope import asset_selection, company_tags, op_name
 from so24_pipelines.defs.flow_asset import (
     FLOW_TAG,
     FlowAsset,
@@ -197,7 +198,7 @@ def _event_asset(flow: EventFlow, settings: Settings) -> dg.AssetsDefinition:
 
 def _job(spec: EventFlow, description: str) -> Any:
     return dg.define_asset_job(
-        spec.job, selection=dg.AssetSelection.assets(spec.asset).without_checks(), description=description,
+        spec.job, selection=asset_selection(spec.asset).without_checks(), description=description,
         tags=flow_tags(spec.flow),
     )
 
@@ -259,7 +260,7 @@ def _order_request(event: Event, number: int, flow: EventFlow) -> dg.RunRequest:
         run_key=event.event_id,
         job_name=flow.job,
         run_config=dg.RunConfig(
-            ops={flow.asset: OrderEventsConfig(event_ids=[event.event_id], order_numbers=[number])}
+            ops={op_name(flow.asset): OrderEventsConfig(event_ids=[event.event_id], order_numbers=[number])}
         ),
         tags={**flow_tags(flow.flow), "rackbeat/event": event.event, "rackbeat/order": str(number)},
     )
@@ -283,7 +284,7 @@ def stock_request(events: list[Event]) -> dg.RunRequest | None:
         run_key=f"R8:{digest}",
         job_name=r8.job,
         run_config=dg.RunConfig(
-            ops={r8.asset: StockEventsConfig(event_ids=covered, product_numbers=sorted(set(numbers)))}
+            ops={op_name(r8.asset): StockEventsConfig(event_ids=covered, product_numbers=sorted(set(numbers)))}
         ),
         tags={**flow_tags("R8"), "rackbeat/products": str(len(set(numbers)))},
     )
@@ -384,7 +385,7 @@ def build_rackbeat_events_definitions(settings: Settings) -> dg.Definitions:
     @dg.job(
         name="rackbeat_order_events_retry",
         description="R5/R6/R8: retry failed records and stale events.",
-        tags={FLOW_TAG: "R5,R6,R8"},
+        tags=flow_tags("R5,R6,R8"),
     )
     def sweep_job() -> None:
         _sweep_op(settings)()
@@ -392,6 +393,7 @@ def build_rackbeat_events_definitions(settings: Settings) -> dg.Definitions:
     @dg.job(
         name="rackbeat_register_order_webhooks",
         description="Register order.shipped, order.booked, inventory.changed.",
+        tags=company_tags(),
     )
     def register_job() -> None:
         register_webhooks_op()

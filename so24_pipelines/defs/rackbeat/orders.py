@@ -17,6 +17,7 @@ prerequisite fails the run once with what to create. A flow's `dry_run` setting 
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_selection
 from so24_pipelines.defs.flow_asset import (
     FlowAsset,
     FlowConfig,
@@ -122,7 +123,7 @@ def build_rackbeat_orders_definitions(settings: Settings) -> dg.Definitions:
     r4 = settings.flow("R4")
     orders_job = dg.define_asset_job(
         "rackbeat_orders_sync",
-        selection=dg.AssetSelection.assets("so24_orders", "so24_order_rows", R4_ASSET),
+        selection=asset_selection("so24_orders", "so24_order_rows", R4_ASSET),
         description="R4: read changed 24SO orders, then send those that reached the configured status to Rackbeat.",
         tags=flow_tags("R4"),
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_selection, company_tags
 from so24_pipelines.defs.flow_asset import FlowAsset, every, failed_records_check, flow_asset, flow_tags
 from so24_pipelines.defs.rackbeat.entities import so24_identity
 from so24_pipelines.defs.rackbeat.resources import RackbeatResource
@@ -72,7 +73,10 @@ def _sensor(settings: Settings, job: Any) -> dg.SensorDefinition:
     )  # fmt: skip
     def opening_after_initial_sync(context: dg.SensorEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
         runs = context.instance.get_runs(
-            filters=dg.RunsFilter(job_name=INITIAL_SYNC_JOB, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
+            filters=dg.RunsFilter(
+                job_name=INITIAL_SYNC_JOB, statuses=[dg.DagsterRunStatus.SUCCESS], tags=company_tags()
+            ),
+            limit=1,
         )
         if not runs:
             return dg.SkipReason("the initial sync has not succeeded yet")
@@ -86,7 +90,7 @@ def build_rackbeat_stock_definitions(settings: Settings) -> dg.Definitions:
     """R3's opening stock (needs resources "rackbeat", "so24", "staging" of the main Definitions)."""
     spec, asset = _asset(settings)
     job = dg.define_asset_job(
-        JOB, selection=dg.AssetSelection.assets(ASSET), tags=flow_tags("R3"),
+        JOB, selection=asset_selection(ASSET), tags=flow_tags("R3"),
         description="R3: 24SO's stock into the Rackbeat products the initial sync made, once (Rackbeat as stock master).",
     )  # fmt: skip
     schedule = every(

@@ -23,7 +23,8 @@ from typing import Any
 
 import dagster as dg
 
-from so24_pipelines.defs.flow_asset import RETRY, FlowAsset, flow_tags, pool_for, run_context, told_to_user
+from so24_pipelines.defs.company_scope import asset_key, asset_selection, pool_for
+from so24_pipelines.defs.flow_asset import RETRY, FlowAsset, flow_tags, run_context, told_to_user
 from so24_pipelines.defs.flow_metadata import mapping_metadata, switched_off
 from so24_pipelines.defs.lnb.stock import stock_options
 from so24_pipelines.defs.resources import So24Resource, StagingResource
@@ -62,7 +63,7 @@ def reconcile_asset(
     writes to no system, so there is nothing to preview (the repair column is the preview)."""
 
     @dg.asset(
-        name=spec.name, group_name=spec.group, kinds=set(spec.kinds), pool=pool_for(spec.system),
+        key=asset_key(spec.name), group_name=spec.group, kinds=set(spec.kinds), pool=pool_for(spec.system),
         retry_policy=RETRY, tags=flow_tags(spec.flow), metadata=mapping_metadata(*spec.specs),
         description=spec.description + ("" if enabled else " Switched off (flows.X7.enabled: false)."),
         required_resource_keys={"staging", *spec.resources},
@@ -168,7 +169,7 @@ def verdict(db_path: str, pair: str, other: str, fail_above: int) -> dg.AssetChe
 
 def _check(asset: str, pair: str, fail_above: int) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=asset, name=CHECK,
+        asset=asset_key(asset), name=CHECK,
         description="No unexplained difference between the two systems (pending ones, which the next flow run "
         "fixes, are allowed); WARN on any, ERROR above flows.X7.fail_above.",
     )  # fmt: skip
@@ -190,7 +191,7 @@ def build_reconcile_definitions(settings: Settings) -> dg.Definitions:
         assets.append(reconcile_asset(spec, body, enabled=x7.enabled))
         checks.append(_check(spec.name, pair, x7.fail_above))
     job = dg.define_asset_job(
-        JOB, selection=dg.AssetSelection.assets(*(ASSETS[p] for p in pairs)), tags=flow_tags("X7"),
+        JOB, selection=asset_selection(*(ASSETS[p] for p in pairs)), tags=flow_tags("X7"),
         description="X7 - reconcile every connected pair now (the manual trigger).",
     )  # fmt: skip
     nightly = dg.ScheduleDefinition(

@@ -24,6 +24,7 @@ main Definitions).
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_key, asset_selection
 from so24_pipelines.defs.flow_asset import every, flow_checks, flow_tags
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.smartdok.assets import (
@@ -50,7 +51,7 @@ def readiness_check(chosen: str | None) -> dg.AssetChecksDefinition:
     """WARN while S4's last report found a mismatch that holds approved hours back (module doc)."""
 
     @dg.asset_check(
-        asset=S4_ASSET, name=READY_CHECK,
+        asset=asset_key(S4_ASSET), name=READY_CHECK,
         description="No mismatch between Smartdok and 24SO holds approved hours back (S4's last report).",
     )  # fmt: skip
     def _check(staging: StagingResource, so24: So24Resource) -> dg.AssetCheckResult:
@@ -76,7 +77,7 @@ def build_smartdok_definitions(settings: Settings) -> dg.Definitions:
     cadence = min(getattr(settings.flows, spec.flow).cadence_minutes for spec in chosen)
     flows = ", ".join(spec.flow for spec in chosen)
     job = dg.define_asset_job(
-        JOB, selection=dg.AssetSelection.assets(*(spec.name for spec in chosen)), tags=flow_tags(chosen[0].flow),
+        JOB, selection=asset_selection(*(spec.name for spec in chosen)), tags=flow_tags(chosen[0].flow),
         description=f"{flows} - the 24SO -> Smartdok flows that are on, now (also the manual trigger).",
     )  # fmt: skip
     schedule = every(
@@ -84,7 +85,7 @@ def build_smartdok_definitions(settings: Settings) -> dg.Definitions:
         description=f"{flows} - every {cadence} minutes (the shortest flows.S1/S2.cadence_minutes of the flows on).",
     )  # fmt: skip
     hours_job = dg.define_asset_job(
-        HOURS_JOB, selection=dg.AssetSelection.assets(S3_ASSET, S4_ASSET), tags=flow_tags("S3"),
+        HOURS_JOB, selection=asset_selection(S3_ASSET, S4_ASSET), tags=flow_tags("S3"),
         description="S3 then S4 - approved hours Smartdok -> 24SO, then the readiness report, now (also the "
         "manual trigger; a backfill takes from_date/to_date in the launchpad).",
     )  # fmt: skip
@@ -95,7 +96,7 @@ def build_smartdok_definitions(settings: Settings) -> dg.Definitions:
         description=f"S3, S4 - every {minutes} minutes (flows.S3.cadence_minutes).",
     )  # fmt: skip
     readiness_job = dg.define_asset_job(
-        READINESS_JOB, selection=dg.AssetSelection.assets(S4_ASSET), tags=flow_tags("S4"),
+        READINESS_JOB, selection=asset_selection(S4_ASSET), tags=flow_tags("S4"),
         description="S4 - the readiness report now: every mismatch to align in Smartdok before the first transfer.",
     )  # fmt: skip
     return dg.Definitions(

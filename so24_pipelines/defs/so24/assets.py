@@ -24,7 +24,8 @@ the E-flow of each asset, the pool "so24_api" bounds the steps calling 24SO, and
 import dagster as dg
 
 from so24_pipelines.connectors.so24 import session
-from so24_pipelines.defs.flow_asset import RETRY, flow_tags, pool_for, told_to_user
+from so24_pipelines.defs.company_scope import asset_key, asset_keys, partition_set_name, pool_for
+from so24_pipelines.defs.flow_asset import RETRY, flow_tags, told_to_user
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.defs.so24.metadata import extract_metadata
 from so24_pipelines.flows.so24 import extract as so24_run
@@ -47,19 +48,19 @@ DESCRIPTIONS = {
 }
 
 BATCH_PARTITIONS = {
-    "companies": dg.DynamicPartitionsDefinition(name="so24_company_batches"),
-    "orders": dg.DynamicPartitionsDefinition(name="so24_order_batches"),
+    "companies": dg.DynamicPartitionsDefinition(name=partition_set_name("so24_company_batches")),
+    "orders": dg.DynamicPartitionsDefinition(name=partition_set_name("so24_order_batches")),
 }
 
 
 def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
-            f"so24_{entity.name}",
+            asset_key(f"so24_{entity.name}"),
             group_name=GROUP,
             kinds=KINDS,
             description=DESCRIPTIONS[entity.name],
-            deps=[f"so24_{entity.name}_initial"] if entity.id_list is not None else [],
+            deps=asset_keys([f"so24_{entity.name}_initial"] if entity.id_list is not None else []),
             tags=flow_tags(entity.flow),
             metadata={"staging_table": entity.table.qualified},
         )
@@ -67,11 +68,11 @@ def _extract_asset(entity: So24Entity) -> dg.AssetsDefinition:
     if entity.child is not None:
         specs.append(
             dg.AssetSpec(
-                f"so24_{entity.child.name.removeprefix('so24_')}",
+                asset_key(f"so24_{entity.child.name.removeprefix('so24_')}"),
                 group_name=GROUP,
                 kinds=KINDS,
                 description=f"{entity.flow} - rows of 24SO orders, replaced per order when it changes.",
-                deps=[f"so24_{entity.name}"],
+                deps=[asset_key(f"so24_{entity.name}")],
                 tags=flow_tags(entity.flow),
                 metadata={"staging_table": entity.child.qualified},
             )
@@ -113,7 +114,7 @@ def _batches_asset(entity: So24Entity) -> dg.AssetsDefinition:
     partitions = BATCH_PARTITIONS[entity.name]
 
     @dg.asset(
-        name=f"so24_{entity.name}_batches",
+        key=asset_key(f"so24_{entity.name}_batches"),
         group_name=INITIAL_SYNC_GROUP,
         kinds=KINDS,
         pool=POOL,
@@ -145,12 +146,12 @@ def _initial_asset(entity: So24Entity) -> dg.AssetsDefinition:
     partitions = BATCH_PARTITIONS[entity.name]
 
     @dg.asset(
-        name=f"so24_{entity.name}_initial",
+        key=asset_key(f"so24_{entity.name}_initial"),
         group_name=initial_sync_group(entity.name),
         kinds=KINDS,
         pool=POOL,
         partitions_def=partitions,
-        deps=[f"so24_{entity.name}_batches"],
+        deps=[asset_key(f"so24_{entity.name}_batches")],
         retry_policy=RETRY,
         # A new plan (the batches asset updated) or a newly planned batch asks for the batches again;
         # nothing else does, so the initial sync never starts without a plan someone made.

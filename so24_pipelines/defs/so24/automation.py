@@ -18,6 +18,7 @@
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import company_tags
 from so24_pipelines.defs.flow_asset import every
 from so24_pipelines.defs.resources import StagingResource
 from so24_pipelines.defs.so24.assets import (
@@ -36,6 +37,7 @@ def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, l
     incremental_job = dg.define_asset_job(
         "so24_incremental",
         selection=INCREMENTAL_SELECTION,
+        tags=company_tags(),
         description="E1-E7: read what changed in 24SO since the last high-water mark.",
     )
     initial_sync_job = dg.define_asset_job(
@@ -46,7 +48,7 @@ def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, l
             "within a minute the sensor so24_initial_sync_backfill starts one backfill of every batch "
             "(Overview > Backfills; runs tagged so24/initial_sync). Launch again to sync everything again."
         ),
-        tags={INITIAL_SYNC_TAG: "plan"},
+        tags={INITIAL_SYNC_TAG: "plan", **company_tags()},
     )
     initial_sync_backfill = dg.AutomationConditionSensorDefinition(
         "so24_initial_sync_backfill",

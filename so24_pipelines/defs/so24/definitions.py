@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import company
 from so24_pipelines.defs.resources import InboxResource, So24Resource, StagingResource
 from so24_pipelines.defs.so24.assets import BACKFILL_ASSETS, EXTRACT_ASSETS
 from so24_pipelines.defs.so24.automation import build_automation
@@ -46,6 +47,6 @@ def build_so24_definitions(settings: Settings) -> dg.Definitions:
                 overlap_minutes=so24.overlap_minutes,
                 batch_size=so24.batch_size,
             ),
-            "inbox": InboxResource(path=str(default_inbox_path())),
+            "inbox": InboxResource(path=str(default_inbox_path(company=company()))),
         },
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from so24_pipelines.defs.company_scope import asset_key
 from so24_pipelines.flows.so24.entities import So24Entity
 from so24_pipelines.flows.so24.extract import ExtractReport
 from so24_pipelines.staging.db import connect
@@ -45,7 +46,7 @@ def extract_metadata(
 ) -> Iterator[dg.MaterializeResult]:
     main = _summary([r.rows for r in reports])
     yield dg.MaterializeResult(
-        asset_key=f"so24_{entity.name}",
+        asset_key=asset_key(f"so24_{entity.name}"),
         metadata={
             "dagster/row_count": _count(db_path, entity.table),
             "received": main.received,
@@ -65,7 +66,7 @@ def extract_metadata(
     if entity.child is not None:
         child = _summary([r.child_rows for r in reports])
         yield dg.MaterializeResult(
-            asset_key=f"so24_{entity.child.name.removeprefix('so24_')}",
+            asset_key=asset_key(f"so24_{entity.child.name.removeprefix('so24_')}"),
             metadata={
                 "dagster/row_count": _count(db_path, entity.child),
                 "inserted": child.inserted,
