@@ -5,7 +5,8 @@ One settings file lists the companies (`so24.identities`) and pairs each connect
 company gets its own settings file holding only its identity and the systems paired with it, its
 own staging file, and a gRPC code location named after it. A company's location therefore loads
 only its own assets, schedules and sensors, the UI lists each company apart (location name =
-company), and its pools carry its name (pool_for).
+company), and its asset keys, pools, partition sets and webhook inbox carry its name
+(defs/company_scope.py).
 
 Why a staging file per company: DuckDB allows one writing process per file. With one file per
 company, two companies never wait for each other's writes, and a company's writers are the runs
@@ -35,6 +36,9 @@ from so24_pipelines.settings.load import SETTINGS_ENV_VAR
 from so24_pipelines.settings.registry import CONNECTABLE_SYSTEMS, CREDENTIAL_ENV_VARS, FLOW_CATALOG
 
 LOCATION_MODULE = "so24_pipelines.deployment.location"
+# A system that pairs with another system's account rather than with a 24SO company goes to that
+# system's location: Netvisor's flows (N1-N3) move registers between Netvisor and Rackbeat.
+PAIRED_THROUGH = {"netvisor": "rackbeat"}
 DEFAULT_BASE_PORT = 4100
 
 
@@ -83,7 +87,8 @@ def company_settings(raw: Mapping[str, Any], settings: Settings, identity: str, 
             if section.so24_identity not in (None, identity):
                 data[name] = {k: v for k, v in data[name].items() if k != "so24_identity"}
             continue
-        paired = section.so24_identity or first
+        through = getattr(settings, PAIRED_THROUGH.get(name, name))
+        paired = section.so24_identity or through.so24_identity or first
         if paired == identity:
             data[name] = {**(data.get(name) or {}), "so24_identity": identity}
         else:

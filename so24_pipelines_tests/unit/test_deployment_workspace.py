@@ -126,3 +126,14 @@ def test_compose_serves_what_so24_workspace_writes(tmp_path: Path) -> None:
         assert service["environment"]["SO24_SETTINGS"] == f"/opt/so24/locations/{loc.name}/so24.yaml"
     for name in ("webserver", "daemon"):
         assert "/opt/so24/locations/workspace.yaml" in compose[name]["command"]
+
+
+def test_netvisor_goes_with_rackbeat_when_rackbeat_is_paired_with_another_company(tmp_path: Path) -> None:
+    """Netvisor pairs with the Rackbeat account (N1-N3 move registers between the two), not with a
+    24SO company: its location is Rackbeat's, wherever Rackbeat is paired."""
+    source = _source(tmp_path, rackbeat={"enabled": True, "so24_identity": TWO}, flows={"N2": {"dry_run": True}})
+    first, second = generate(source, tmp_path / "out")
+    assert load_settings(first.settings_path).connected_systems() == ["so24"]
+    assert load_settings(second.settings_path).connected_systems() == ["so24", "rackbeat", "ongoing", "netvisor"]
+    assert "N2" in yaml.safe_load(second.settings_path.read_text())["flows"]
+    assert "flows" not in yaml.safe_load(first.settings_path.read_text())
