@@ -16,7 +16,7 @@ container per company (docker-compose, Kubernetes) can set the usual names direc
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 from so24_pipelines.settings.registry import CREDENTIAL_ENV_VARS
 
@@ -44,7 +44,7 @@ def credential_env_vars() -> list[str]:
     return [var for names in CREDENTIAL_ENV_VARS.values() for var in names]
 
 
-def current_company(env: MutableMapping[str, str]) -> str | None:
+def current_company(env: Mapping[str, str]) -> str | None:
     """The company of this process (`SO24_COMPANY`), or None in a single-company setup (the demo)."""
     company = env.get(COMPANY_ENV, "").strip()
     return check_company_name(company) if company else None

@@ -35,6 +35,7 @@ from pydantic import (
 
 from so24_pipelines.settings import messages
 from so24_pipelines.settings.base import FlowSettings, ScheduledFlowSettings, SystemSettings, _Model
+from so24_pipelines.settings.company import current_company
 from so24_pipelines.settings.cross import PAIRED_SYSTEMS, X7Settings, stock_master_problems
 from so24_pipelines.settings.lnb import L1Settings, L2Settings, LnbSettings
 from so24_pipelines.settings.netvisor import N1Settings, N3Settings, NetvisorSettings
@@ -92,7 +93,8 @@ class StagingSettings(_Model):
     path: str | None = Field(
         None,
         description="DuckDB staging file. Empty: $DAGSTER_HOME/so24_staging.duckdb, else "
-        "./.dagster_home/so24_staging.duckdb, so staging survives runs like Dagster's own storage.",
+        "./.dagster_home/so24_staging.duckdb, so staging survives runs like Dagster's own storage "
+        "(so24_staging_<company>.duckdb in a company's code location, SO24_COMPANY).",
     )
 
 
@@ -329,13 +331,19 @@ class Settings(_Model):
         return getattr(self, name)
 
     def staging_path(self, env: Mapping[str, str] | None = None) -> Path:
-        """The DuckDB file; resolved at call time so a DAGSTER_HOME set after loading still counts."""
+        """The DuckDB file; resolved at call time so a DAGSTER_HOME set after loading still counts.
+
+        Without `staging.path`, a company's code location (SO24_COMPANY) gets a file of its own
+        under the shared DAGSTER_HOME (`so24_staging_<company>.duckdb`): companies sharing one file
+        would share their sync state and failed records.
+        """
         env = os.environ if env is None else env
         if self.staging.path:
             return Path(os.path.expandvars(self.staging.path)).expanduser()
         home = env.get("DAGSTER_HOME")
         base = Path(home).expanduser() if home else Path.cwd() / ".dagster_home"
-        return base / STAGING_FILE_NAME
+        company = current_company(env)
+        return base / (f"so24_staging_{company}.duckdb" if company else STAGING_FILE_NAME)
 
 
 def _check_fields_match_registry() -> None:

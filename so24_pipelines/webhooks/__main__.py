@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 from collections.abc import Sequence
 
 import uvicorn
@@ -37,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="seconds a sender may take to deliver its whole body (default %(default)s)")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    if args.company is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", args.company):
+        parser.error(f"--company {args.company!r}: the company's code location name (lower-case letters, digits, _)")
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

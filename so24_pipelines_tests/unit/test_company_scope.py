@@ -22,7 +22,11 @@ import dagster as dg
 
 from so24_pipelines.definitions import build_definitions
 from so24_pipelines.defs.company_scope import op_name
+from so24_pipelines.defs.flow_asset import failed_records_evaluation
+from so24_pipelines.defs.rackbeat.events import FLOWS, _order_request, stock_request
 from so24_pipelines.settings import Settings
+from so24_pipelines.settings.company import credential_env_vars
+from so24_pipelines.webhooks.inbox import Event
 from so24_pipelines_tests.unit.connected import ALL_CONNECTED
 from so24_pipelines_tests.unit.test_asset_graph_snapshot import graph_snapshot
 
@@ -56,7 +60,49 @@ def scoped_graph() -> dict[str, Any]:
             key.to_user_string(): [graph.get(key).assets_def.node_def.name, op_name(key.path[-1])]
             for key in graph.get_all_asset_keys()
         },
+        "run_time": run_time_names(repo),
         "job_tags": {job.name: dict(sorted(job.tags.items())) for job in repo.get_all_jobs() if job.name[:2] != "__"},
+    }
+
+
+def _event(event: str, key: str) -> Event:
+    return Event(
+        seq=1, event_id=f"{event}-{key}", source="rackbeat", event=event, entity_key=key, occurred_at=None,
+        received_at="2026-12-01T00:00:00+00:00", payload={"key": key}, processed_at=None,
+    )  # fmt: skip
+
+
+def run_time_names(repo: dg.RepositoryDefinition) -> dict[str, Any]:
+    """What the definitions name while they run: the event sensors' run config (does the job take
+    it?), the check verdict a step reports itself (is its key in the graph?), and R3's look-ups of
+    "has the initial sync run?", given a successful initial sync of another company only."""
+    requests = [
+        _order_request(_event("order.shipped", "7"), 7, FLOWS["R5"]),
+        _order_request(_event("order.booked", "7"), 7, FLOWS["R6"]),
+        stock_request([_event("inventory.changed", "P-1")]),
+    ]
+    refused = []
+    for request in requests:
+        try:
+            dg.validate_run_config(repo.get_job(request.job_name), request.run_config)
+        except dg.DagsterInvalidConfigError as exc:
+            refused.append(f"{request.job_name}: {exc}")
+    verdict = failed_records_evaluation(":memory:", "rackbeat_orders", ("R4",))
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="rackbeat_initial_sync", run_id="0" * 36, status=dg.DagsterRunStatus.SUCCESS,
+                tags={"so24/company": "globex"},
+            )
+        )  # fmt: skip
+        after_another_company = {
+            name: type(repo.get_sensor_def(name)(dg.build_sensor_context(instance=instance))).__name__
+            for name in ("rackbeat_initial_sync_on_activation", "rackbeat_opening_stock_after_initial_sync")
+        }
+    return {
+        "refused_run_config": refused,
+        "check_verdict_key_in_graph": verdict.asset_key in repo.asset_graph.get_all_asset_keys(),
+        "after_another_company": after_another_company,
     }
 
 
@@ -80,7 +126,9 @@ def _without_company(value: Any) -> Any:
     return value
 
 
-def test_a_company_location_keeps_every_name_apart_and_changes_nothing_else() -> None:
+def test_a_company_location_keeps_every_name_apart_and_changes_nothing_else(monkeypatch) -> None:
+    for var in credential_env_vars():  # the resources' env vars, for validating run config
+        monkeypatch.setenv(var, "set-for-config-validation")
     plain = scoped_graph()
     company = _as_company()
 
@@ -100,6 +148,18 @@ def test_a_company_location_keeps_every_name_apart_and_changes_nothing_else() ->
     # One inbox per company: the locations share DAGSTER_HOME, and one inbox would hand every
     # company's sensors the Rackbeat events of all.
     assert (plain.pop("inbox"), company.pop("inbox")) == ("so24_inbox.sqlite", "so24_inbox_acme.sqlite")
+
+    # While running: sensors' run config fits, a step's own verdict lands on its asset, and another
+    # company's initial sync is not this company's (the demo, one company, takes any run of the job).
+    for graph in (plain, company):
+        assert graph["run_time"]["refused_run_config"] == []
+        assert graph["run_time"]["check_verdict_key_in_graph"] is True
+    assert company.pop("run_time")["after_another_company"] == {
+        "rackbeat_initial_sync_on_activation": "RunRequest", "rackbeat_opening_stock_after_initial_sync": "SkipReason",
+    }
+    assert plain.pop("run_time")["after_another_company"] == {
+        "rackbeat_initial_sync_on_activation": "SkipReason", "rackbeat_opening_stock_after_initial_sync": "list",
+    }
 
     # Nothing but the names: the same assets, deps, checks, pools per system, jobs and selections.
     assert _without_company(company) == plain

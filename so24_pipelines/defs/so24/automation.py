@@ -56,7 +56,7 @@ def build_automation(cadence_minutes: int, enabled: bool) -> tuple[list, list, l
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
         emit_backfills=True,
-        run_tags={INITIAL_SYNC_TAG: "batches"},
+        run_tags={INITIAL_SYNC_TAG: "batches", **company_tags()},
         description="Backfills every planned batch of the initial sync after the job so24_initial_sync.",
     )
     schedule = every("so24_incremental_schedule", incremental_job, cadence_minutes, running=enabled)
