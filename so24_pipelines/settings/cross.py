@@ -28,9 +28,10 @@ FLOWS: dict[str, FlowInfo] = {
     "X7": FlowInfo("Nightly reconciliation across systems", ("so24",), True),
 }
 BUILT: frozenset[str] = frozenset({"X7"})
-# The systems X7 has a pair with (24SO <-> Rackbeat, 24SO -> Ongoing, 24SO -> LNB): with none of them
-# connected there is nothing to reconcile, so X7's seed default (on) waits for one of them.
-PAIRED_SYSTEMS: tuple[str, ...] = ("rackbeat", "ongoing", "lnb")
+# The systems X7 has a pair with (24SO <-> Rackbeat, 24SO -> Ongoing, 24SO -> LNB, 24SO <-> Smartdok,
+# Rackbeat <-> Netvisor, the one pair without 24SO): with none of them connected there is nothing to
+# reconcile, so X7's seed default (on) waits for one of them.
+PAIRED_SYSTEMS: tuple[str, ...] = ("rackbeat", "ongoing", "lnb", "smartdok", "netvisor")
 
 
 class X7Settings(FlowSettings):

@@ -213,6 +213,44 @@ def test_the_hubs_own_creates_in_rackbeat_come_back_as_echoes_and_write_nothing(
     ]  # held by N2 (non-numeric code, ambiguous): skipped with the reason
 
 
+def test_a_rackbeat_change_to_a_record_n2_linked_reaches_netvisor_on_n3s_first_load_of_it(sandbox, tmp_path):
+    """N1 made product 4001 in Rackbeat (N2 links it by its code); its first change in Rackbeat after
+    going live is N3's first load of it: linked and the owned fields written (adopted), never lost
+    to a link that writes nothing. Nothing else changes in either system."""
+    seed_counterparts(sandbox)
+    yesterday = _today() - timedelta(days=1)
+    defs, db = live_hub(sandbox, tmp_path, yesterday.isoformat())
+    instance = dg.DagsterInstance.ephemeral()
+    run(defs, INITIAL_JOB, instance)
+    run(defs, JOB, instance)
+    time.sleep(2.1)  # Rackbeat dates in whole seconds: an edit in the second of N1's write reads as its echo
+    h.rackbeat(sandbox).update_product("4001", {"name": "Kuljetuslava EUR 1200"})
+    netvisor_before, rackbeat_before = dumps(sandbox)
+
+    meta = run(defs, JOB, instance)[ASSET]
+
+    netvisor_after, rackbeat_after = dumps(sandbox)
+    assert rackbeat_after == rackbeat_before
+    changed = {
+        (register, key): sorted(k for k in row if row[k] != netvisor_before[register][key].get(k))
+        for register, rows in netvisor_after.items()
+        for key, row in rows.items()
+        if row != netvisor_before[register].get(key)
+    }
+    ((register, key), fields) = changed.popitem()
+    assert (register, netvisor_after[register][key]["productcode"]) == ("products", "4001") and not changed
+    assert netvisor_after[register][key]["name"] == "Kuljetuslava EUR 1200"
+    assert "name" in fields and meta["adopted"] == 1 and meta["failed"] == 0
+    how = h.rows(
+        db, "SELECT action, reason FROM sync.sync_log WHERE flow LIKE 'N3.products%' AND source_key = '4001' "
+        "AND action <> 'unchanged' ORDER BY id",
+    )  # fmt: skip
+    assert [action for action, _ in how] == ["resolved"] and "adopted, the owned fields written" in how[0][1]
+
+    assert run(defs, JOB, instance)[ASSET]["adopted"] == 0  # the next run: nothing changed, nothing written
+    assert dumps(sandbox) == (netvisor_after, rackbeat_after)
+
+
 def test_the_live_moment_of_now_is_kept_and_a_date_is_midnight_in_netvisors_zone(sandbox, tmp_path):
     from so24_pipelines.flows.netvisor.n3 import live_from
 

@@ -3,6 +3,10 @@
 - Assets `x7_reconcile_rackbeat` (24SO <-> Rackbeat: products, customers, suppliers, stock while R8
   is on) and `x7_reconcile_ongoing` (24SO -> Ongoing: articles, stock while O5 is on), each only
   while its system is connected, and `x7_reconcile_lnb` (24SO -> Le New Black: L1's stock figures).
+- `x7_reconcile_smartdok` (24SO <-> Smartdok: S1's employees, S2's projects, S3's hours), while
+  Smartdok is connected (flows/reconcile/smartdok.py, smartdok_hours.py).
+- `x7_reconcile_netvisor` (Rackbeat <-> Netvisor: N1/N3's customers, suppliers, products), while
+  Netvisor is connected (flows/reconcile/netvisor.py; no 24SO side, Rackbeat's values in `so24_value`).
   Built from the flow template's pieces (pool of the other
   system's API, retries, the flow tag, the specs as `mapping`, the switched-off answer), but not a
   load: no loader counters and no `dry_run` config. Their metadata: the counts per entity and side
@@ -29,7 +33,11 @@ from so24_pipelines.defs.flow_metadata import mapping_metadata, switched_off
 from so24_pipelines.defs.lnb.stock import stock_options
 from so24_pipelines.defs.resources import So24Resource, StagingResource
 from so24_pipelines.flows.context import RunContext
+from so24_pipelines.flows.netvisor.registers import LOADS
 from so24_pipelines.flows.reconcile import entities as e
+from so24_pipelines.flows.reconcile.netvisor import SIDES as NETVISOR_SIDES
+from so24_pipelines.flows.reconcile.netvisor import TITLE as NETVISOR_TITLE
+from so24_pipelines.flows.reconcile.netvisor import reconcile_netvisor
 from so24_pipelines.flows.reconcile.report import PairReport, differences_markdown
 from so24_pipelines.flows.reconcile.run import (
     LNB_TITLE,
@@ -39,6 +47,8 @@ from so24_pipelines.flows.reconcile.run import (
     reconcile_ongoing,
     reconcile_rackbeat,
 )
+from so24_pipelines.flows.reconcile.smartdok import SMARTDOK_TITLE, reconcile_smartdok
+from so24_pipelines.flows.smartdok import employees, hours, projects
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync.differences import read_differences
@@ -48,7 +58,15 @@ KINDS = frozenset({"duckdb", "rest", "soap"})
 CHECK = "no_unexplained_differences"
 JOB = "x7_reconciliation"
 SCHEDULE = "x7_reconciliation_nightly"
-ASSETS = {"rackbeat": "x7_reconcile_rackbeat", "ongoing": "x7_reconcile_ongoing", "lnb": "x7_reconcile_lnb"}
+ASSETS = {
+    "rackbeat": "x7_reconcile_rackbeat",
+    "ongoing": "x7_reconcile_ongoing",
+    "lnb": "x7_reconcile_lnb",
+    "smartdok": "x7_reconcile_smartdok",
+    "netvisor": "x7_reconcile_netvisor",
+}
+# The value columns' sides where they are not 24SO and the pair's system.
+SIDES = {"netvisor": NETVISOR_SIDES}
 
 
 def _metadata(report: PairReport) -> dict[str, Any]:
@@ -145,15 +163,59 @@ def _lnb(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
     return spec, body
 
 
-def verdict(db_path: str, pair: str, other: str, fail_above: int) -> dg.AssetCheckResult:
-    """Pass with nothing unexplained; WARN on any unexplained difference; ERROR above `fail_above`."""
+def _smartdok(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    spec = FlowAsset(
+        name=ASSETS["smartdok"], flow="X7", system="smartdok", group=GROUP, kinds=KINDS,
+        description=(
+            f"X7 - {SMARTDOK_TITLE}: the paired 24SO company's employees and projects as S1/S2 would write them "
+            "now against Smartdok's users and projects, read now (S1/S2's id map, then EmployeeNo / project "
+            "number; Name, number and dates by day), and S3's hours: Smartdok's transferred hours of the last "
+            "flows.S3.edit_lookback_days against the 24SO hours tagged [Smartdok <id>]. Records the flows hold "
+            "are their skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system."
+        ),
+        specs=(employees.SPEC, projects.SPEC, hours.SPEC), resources=("so24", "smartdok"),
+    )  # fmt: skip
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
+        so24: So24Resource = context.resources.so24
+        identity = so24.paired_identity(run.db_path, "smartdok", settings.smartdok.so24_identity)
+        with so24.client() as client, context.resources.smartdok.client() as smartdok:
+            return reconcile_smartdok(run, settings, client, smartdok, identity)
+
+    return spec, body
+
+
+def _netvisor(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    registers = list(dict.fromkeys([*settings.flows.N1.registers, *settings.flows.N3.registers]))
+    spec = FlowAsset(
+        name=ASSETS["netvisor"], flow="X7", system="netvisor", group=GROUP, kinds=frozenset({"rest", "duckdb"}),
+        description=(
+            f"X7 - {NETVISOR_TITLE}: both registers ({', '.join(registers)}) read now and compared record by record, "
+            "paired as N2 pairs them (the N-flows' id maps, N2's links, the code); the fields N3 owns, on the "
+            "pairs a flow wrote (a pair N2 linked as it was is counted). No 24SO side: Rackbeat's values are in "
+            "the so24_value column. Differences kept in sync.reconcile_differences with their age; pending ones "
+            "(N3's next run sends them) marked; repair previewed. Writes to neither system."
+        ),
+        specs=tuple(LOADS[(r, "rackbeat_to_netvisor")].spec for r in registers), resources=("netvisor", "rackbeat"),
+    )  # fmt: skip
+
+    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
+        with context.resources.netvisor.client() as nv, context.resources.rackbeat.client() as rb:
+            return reconcile_netvisor(run, settings, nv, rb)
+
+    return spec, body
+
+
+def verdict(db_path: str, pair: str, other: str, fail_above: int, source: str = "24SO") -> dg.AssetCheckResult:
+    """Pass with nothing unexplained; WARN on any unexplained difference; ERROR above `fail_above`.
+    `source`/`other` head the table's value columns (Rackbeat/Netvisor in the pair without 24SO)."""
     with connect(db_path) as con:
         rows = read_differences(con, pair)
     unexplained = [r for r in rows if not r.pending]
     severity = dg.AssetCheckSeverity.ERROR if len(unexplained) > fail_above else dg.AssetCheckSeverity.WARN
     metadata = {
         "unexplained": len(unexplained), "pending": len(rows) - len(unexplained), "fail_above": fail_above,
-        "differences": dg.MetadataValue.md(differences_markdown(rows, other)),
+        "differences": dg.MetadataValue.md(differences_markdown(rows, other, source=source)),
     }  # fmt: skip
     description = None
     if unexplained:
@@ -174,14 +236,21 @@ def _check(asset: str, pair: str, fail_above: int) -> dg.AssetChecksDefinition:
         "fixes, are allowed); WARN on any, ERROR above flows.X7.fail_above.",
     )  # fmt: skip
     def _no_unexplained(staging: StagingResource) -> dg.AssetCheckResult:
-        return verdict(str(staging.db_path), pair, pair, fail_above)
+        source, other = SIDES.get(pair, ("24SO", pair))
+        return verdict(str(staging.db_path), pair, other, fail_above, source)
 
     return _no_unexplained
 
 
 def build_reconcile_definitions(settings: Settings) -> dg.Definitions:
     x7 = settings.flows.X7
-    builders = {"rackbeat": _rackbeat, "ongoing": _ongoing, "lnb": _lnb}
+    builders = {
+        "rackbeat": _rackbeat,
+        "ongoing": _ongoing,
+        "lnb": _lnb,
+        "smartdok": _smartdok,
+        "netvisor": _netvisor,
+    }
     pairs = [pair for pair in builders if settings.system(pair).enabled]
     if not pairs:
         return dg.Definitions()

@@ -22,6 +22,7 @@ class LinkLog:
         self.linked: Counter[str] = Counter()
         self.found = 0
         self.made = 0
+        self.written = 0
 
     def link(self, key: str, rule: str, what: str) -> Found:
         """A create of a record N2 linked by `rule` to `what` (e.g. "Rackbeat customer 10003")."""
@@ -35,10 +36,17 @@ class LinkLog:
             self.found += 1
         return Found(key, f"found {what} with the code {code!r} before adding; linked, nothing written to it")
 
+    def adopted(self, found: Found) -> Found:
+        """A linked or found record whose owned fields were then written (N3: a change made in
+        Rackbeat after going live, which must reach Netvisor)."""
+        with self._lock:
+            self.written += 1
+        return Found(found.target_key, found.how.replace("nothing written to it", "adopted, the owned fields written"))
+
     def made_one(self) -> None:
         with self._lock:
             self.made += 1
 
     def notes(self) -> dict[str, int]:
         out = {f"linked_by_{rule}": self.linked.get(rule, 0) for rule in RULE_WORDS}
-        return out | {"found_before_adding": self.found, "made": self.made}
+        return out | {"found_before_adding": self.found, "made": self.made, "adopted": self.written}

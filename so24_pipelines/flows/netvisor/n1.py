@@ -79,8 +79,10 @@ def carry(
     *,
     product_group: int | None = None,
     keys: Sequence[str] | None = None,
+    adopt: bool = False,
 ) -> FlowRun:
-    """One register load after N2: N1's, or N3's (its own flow key, only the `keys` changed since going live)."""
+    """One register load after N2: N1's, or N3's (its own flow key, only the `keys` changed since going
+    live, and `adopt`: a linked record gets the change written, targets_netvisor.py)."""
     register = load.register
     reads.ensure_tables(run.db_path)
     entries = match_report.entries(run.db_path, identity, register, load.source)
@@ -102,7 +104,7 @@ def carry(
     if load.target == "netvisor":
         target = NetvisorRegister(
             nv, load.target_entity, links, create_only=spec.create_only_fields,  # type: ignore[arg-type]
-            linked_business_keys=linked,
+            linked_business_keys=linked, adopt=adopt,
         )  # fmt: skip
     else:
         target = RackbeatRegister(

@@ -13,7 +13,8 @@ One run, started by a Rackbeat webhook (through the inbox) or by the fallback sc
    Netvisor customer card that seed 003 asks for), then each register goes through the loader
    towards Netvisor under its own flow key `N3.<register>.to_netvisor`, with the spec of N1's
    rackbeat_to_netvisor load (the same owned fields), but only for the Rackbeat records changed at
-   or after the moment. What N2 linked is linked, never added; a new record is added after a
+   or after the moment. What N2 linked is linked, never added, and gets the change (its owned
+   fields written: the record changed in Rackbeat after the moment); a new record is added after a
    look-up of its code (targets_netvisor.py); what N2 held is skipped with its reason.
 
 Why a whole N2 every run, not only the new record: the cascade is only right against the whole of
@@ -192,5 +193,5 @@ def go_live(
     for register in registers:
         keys, echoed = changed_since(run.db_path, identity, register, moment)
         echoes += echoed
-        result = result.merge(n1.carry(run, nv, rb, identity, live_load(register), keys=keys))
+        result = result.merge(n1.carry(run, nv, rb, identity, live_load(register), keys=keys, adopt=True))
     return result.noting(live_from=_when(moment, zone), live="yes", echoes=echoes)

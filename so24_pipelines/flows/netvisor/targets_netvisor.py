@@ -14,7 +14,10 @@ customer whose `add` reached Netvisor before the process died is found by its co
 added twice. For a record N2 linked it answers "not found", so the loader calls `create`, which
 links without writing: a hit would make the loader write the Rackbeat fields into the linked
 card, which only a business-ID link does, and only in N2 (a code-linked customer whose code is
-the Rackbeat number would otherwise be overwritten after a crash). A vendor needs a business ID (`organizationid`) to be added: without one it is
+the Rackbeat number would otherwise be overwritten after a crash).
+N3 (`adopt=True`) is the exception: it loads only records changed in Rackbeat after going live,
+so a record it finds linked or under its code gets the owned fields written after the link (the
+change would otherwise never reach Netvisor: the id map then remembers it as sent). A vendor needs a business ID (`organizationid`) to be added: without one it is
 refused with the reason. `update` edits only the owned fields, without the create-only code.
 Netvisor takes one call at a time; the connector's company lock serialises them.
 """
@@ -49,26 +52,27 @@ class NetvisorRegister:
 
     def __init__(
         self, client: NetvisorClient, entity: NetvisorEntity, links: Mapping[str, Link], *,
-        create_only: Iterable[str] = (), linked_business_keys: Collection[str] = (),
+        create_only: Iterable[str] = (), linked_business_keys: Collection[str] = (), adopt: bool = False,
     ) -> None:  # fmt: skip
         self.client = client
         self.entity = entity
         self.links = dict(links)
         self.linked_business_keys = frozenset(linked_business_keys)
         self.create_only = tuple(create_only)
+        self.adopt = adopt
         self.log = LinkLog()
         self.index = KeyIndex(self._codes)
 
     def create(self, record: MappedRecord) -> str | Found:
         link = self.links.get(record.source_key)
         if link is not None:
-            return self.log.link(link.key, link.rule, link.what)
+            return self._written(self.log.link(link.key, link.rule, link.what), record)
         code = str(leaf(record.payload, CODE_PATH[self.entity]) or "").strip()
         if not code:
             raise RecordRejected(f"no code to add the Netvisor {NOUN[self.entity]} under")
         existing = self._one(code)
         if existing is not None:
-            return self.log.found_before(existing, f"Netvisor {NOUN[self.entity]} {existing}", code)
+            return self._written(self.log.found_before(existing, f"Netvisor {NOUN[self.entity]} {existing}", code), record)
         if self.entity == "vendors" and not leaf(record.payload, "vendorbaseinformation.organizationid"):
             raise RecordRejected(
                 "Netvisor needs a business ID (organizationid) to add a vendor, and the Rackbeat supplier has no "
@@ -78,6 +82,12 @@ class NetvisorRegister:
         self.index.add(code, key)
         self.log.made_one()
         return key
+
+    def _written(self, found: Found, record: MappedRecord) -> Found:
+        if not self.adopt:
+            return found
+        self.update(found.target_key, record)
+        return self.log.adopted(found)
 
     def update(self, target_key: str, record: MappedRecord) -> None:
         changes = without(record.payload, self.create_only)

@@ -80,12 +80,15 @@ def _cell(value: Any) -> str:
     return text.replace("|", "/")[:160]
 
 
-def differences_markdown(rows: list[DifferenceRow], other: str, limit: int = TOP) -> str:
-    """The open differences, unexplained first and oldest first, as a table (the rest counted)."""
+def differences_markdown(rows: list[DifferenceRow], other: str, limit: int = TOP, source: str = "24SO") -> str:
+    """The open differences, unexplained first and oldest first, as a table (the rest counted).
+
+    `source` heads the `so24_value` column: 24SO, or Rackbeat in the one pair without 24SO (Netvisor).
+    """
     if not rows:
         return "no differences: both sides agree on every owned field"
     lines = [
-        f"| entity | key | field | kind | 24SO | {other} | pending | first seen | why | repair (preview) |",
+        f"| entity | key | field | kind | {source} | {other} | pending | first seen | why | repair (preview) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows[:limit]:
