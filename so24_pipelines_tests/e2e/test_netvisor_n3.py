@@ -44,6 +44,16 @@ def live_hub(sandbox: SandboxProcess, tmp: Path, go_live: Any, **n3: Any) -> tup
     return hub(sandbox, tmp, flows={"N3": {"go_live": go_live, **n3}}, direction="netvisor_to_rackbeat")
 
 
+def live_since_yesterday_after_the_initial_sync(
+    sandbox: SandboxProcess, tmp: Path
+) -> tuple[dg.Definitions, Path, dg.DagsterInstance]:
+    seed_counterparts(sandbox)
+    defs, db = live_hub(sandbox, tmp, (_today() - timedelta(days=1)).isoformat())
+    instance = dg.DagsterInstance.ephemeral()
+    run(defs, INITIAL_JOB, instance)
+    return defs, db, instance
+
+
 def netvisor_codes(sandbox: SandboxProcess) -> dict[str, dict[str, Any]]:
     return {c["internalidentifier"]: c for c in netvisor_dump(sandbox)["customers"].values()}
 
@@ -152,11 +162,7 @@ def test_after_the_date_a_customer_created_in_rackbeat_reaches_netvisor_through_
 
 
 def test_a_lost_webhook_is_caught_by_the_schedule(sandbox, tmp_path):
-    seed_counterparts(sandbox)
-    yesterday = _today() - timedelta(days=1)
-    defs, db = live_hub(sandbox, tmp_path, yesterday.isoformat())
-    instance = dg.DagsterInstance.ephemeral()
-    run(defs, INITIAL_JOB, instance)
+    defs, db, instance = live_since_yesterday_after_the_initial_sync(sandbox, tmp_path)
     run(defs, JOB, instance)
     settled = netvisor_dump(sandbox)
     # No hook is registered: Rackbeat's event goes nowhere, the inbox stays empty.
@@ -193,11 +199,8 @@ def test_a_lost_webhook_is_caught_by_the_schedule(sandbox, tmp_path):
 
 
 def test_the_hubs_own_creates_in_rackbeat_come_back_as_echoes_and_write_nothing(sandbox, tmp_path):
-    seed_counterparts(sandbox)
-    yesterday = _today() - timedelta(days=1)
-    defs, db = live_hub(sandbox, tmp_path, yesterday.isoformat())
-    instance = dg.DagsterInstance.ephemeral()
-    run(defs, INITIAL_JOB, instance)  # N1 makes customer 5009 and products NV-2001, 4001 in Rackbeat
+    # N1 makes customer 5009 and products NV-2001, 4001 in Rackbeat
+    defs, db, instance = live_since_yesterday_after_the_initial_sync(sandbox, tmp_path)
     settled = dumps(sandbox)
 
     meta = run(defs, JOB, instance)[ASSET]
@@ -217,11 +220,7 @@ def test_a_rackbeat_change_to_a_record_n2_linked_reaches_netvisor_on_n3s_first_l
     """N1 made product 4001 in Rackbeat (N2 links it by its code); its first change in Rackbeat after
     going live is N3's first load of it: linked and the owned fields written (adopted), never lost
     to a link that writes nothing. Nothing else changes in either system."""
-    seed_counterparts(sandbox)
-    yesterday = _today() - timedelta(days=1)
-    defs, db = live_hub(sandbox, tmp_path, yesterday.isoformat())
-    instance = dg.DagsterInstance.ephemeral()
-    run(defs, INITIAL_JOB, instance)
+    defs, db, instance = live_since_yesterday_after_the_initial_sync(sandbox, tmp_path)
     run(defs, JOB, instance)
     time.sleep(2.1)  # Rackbeat dates in whole seconds: an edit in the second of N1's write reads as its echo
     h.rackbeat(sandbox).update_product("4001", {"name": "Kuljetuslava EUR 1200"})

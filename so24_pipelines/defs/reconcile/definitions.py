@@ -23,6 +23,7 @@ Resources: "so24", "staging" and "rackbeat"/"ongoing" come from the main Definit
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import dagster as dg
@@ -101,88 +102,66 @@ def reconcile_asset(
     return _asset
 
 
-def _rackbeat(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+def _paired_with_so24(
+    settings: Settings, system: str, description: str, specs: tuple[str, ...], reconcile: Callable[..., PairReport]
+) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    """A pair of 24SO (the company `system` is paired with) and `system`: both clients, then `reconcile`."""
     spec = FlowAsset(
-        name=ASSETS["rackbeat"], flow="X7", system="rackbeat", group=GROUP, kinds=KINDS,
-        description=(
-            f"X7 - {RACKBEAT_TITLE}: both sides read now and compared record by record (products, customers, "
-            "suppliers by the id map, the '24so ... id' fields and product numbers; the fields R1/R2 own; stock "
-            "while R8 is on). Every difference is kept in sync.reconcile_differences with its age, pending ones "
-            "(the next flow run fixes them) marked, and the repair the owning flow would write. Writes to neither system."
-        ),
-        specs=tuple(c.spec for c in e.RACKBEAT), resources=("so24", "rackbeat"),
+        name=ASSETS[system], flow="X7", system=system, group=GROUP, kinds=KINDS, description=description,
+        specs=specs, resources=("so24", system),
     )  # fmt: skip
 
     def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
         so24: So24Resource = context.resources.so24
-        identity = so24.paired_identity(run.db_path, "rackbeat", settings.rackbeat.so24_identity)
-        with so24.client() as client, context.resources.rackbeat.client() as rackbeat:
-            return reconcile_rackbeat(run, settings, client, rackbeat, identity)
+        identity = so24.paired_identity(run.db_path, system, settings.system(system).so24_identity)
+        with so24.client() as client, getattr(context.resources, system).client() as other:
+            return reconcile(run, settings, client, other, identity)
 
     return spec, body
+
+
+def _rackbeat(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
+    return _paired_with_so24(
+        settings, "rackbeat",
+        f"X7 - {RACKBEAT_TITLE}: both sides read now and compared record by record (products, customers, "
+        "suppliers by the id map, the '24so ... id' fields and product numbers; the fields R1/R2 own; stock "
+        "while R8 is on). Every difference is kept in sync.reconcile_differences with its age, pending ones "
+        "(the next flow run fixes them) marked, and the repair the owning flow would write. Writes to neither system.",
+        tuple(c.spec for c in e.RACKBEAT), reconcile_rackbeat,
+    )  # fmt: skip
 
 
 def _ongoing(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
-    spec = FlowAsset(
-        name=ASSETS["ongoing"], flow="X7", system="ongoing", group=GROUP, kinds=KINDS,
-        description=(
-            f"X7 - {ONGOING_TITLE}: 24SO products and the WMS articles read now and compared (O1's id map, "
-            "productCode and article number; the fields O1 owns; stock while O5 is on). Differences kept in "
-            "sync.reconcile_differences with their age; pending ones marked; repair previewed. Writes to neither system."
-        ),
-        specs=tuple(c.spec for c in e.ONGOING), resources=("so24", "ongoing"),
+    return _paired_with_so24(
+        settings, "ongoing",
+        f"X7 - {ONGOING_TITLE}: 24SO products and the WMS articles read now and compared (O1's id map, "
+        "productCode and article number; the fields O1 owns; stock while O5 is on). Differences kept in "
+        "sync.reconcile_differences with their age; pending ones marked; repair previewed. Writes to neither system.",
+        tuple(c.spec for c in e.ONGOING), reconcile_ongoing,
     )  # fmt: skip
-
-    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
-        so24: So24Resource = context.resources.so24
-        identity = so24.paired_identity(run.db_path, "ongoing", settings.ongoing.so24_identity)
-        with so24.client() as client, context.resources.ongoing.client() as wms:
-            return reconcile_ongoing(run, settings, client, wms, identity)
-
-    return spec, body
 
 
 def _lnb(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
     options = stock_options(settings)
-    spec = FlowAsset(
-        name=ASSETS["lnb"], flow="X7", system="lnb", group=GROUP, kinds=KINDS,
-        description=(
-            f"X7 - {LNB_TITLE}: the figures L1 would send now (flows.L1.key, flows.L1.available, open orders read "
-            "fresh when they count) against LNB's stock lines, read now. Products LNB has no line for are L1's "
-            "skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system."
-        ),
-        specs=("lnb_stock",), resources=("so24", "lnb"),
+    return _paired_with_so24(
+        settings, "lnb",
+        f"X7 - {LNB_TITLE}: the figures L1 would send now (flows.L1.key, flows.L1.available, open orders read "
+        "fresh when they count) against LNB's stock lines, read now. Products LNB has no line for are L1's "
+        "skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system.",
+        ("lnb_stock",), partial(reconcile_lnb, options=options),
     )  # fmt: skip
-
-    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
-        so24: So24Resource = context.resources.so24
-        identity = so24.paired_identity(run.db_path, "lnb", settings.lnb.so24_identity)
-        with so24.client() as client, context.resources.lnb.client() as lnb:
-            return reconcile_lnb(run, settings, client, lnb, identity, options)
-
-    return spec, body
 
 
 def _smartdok(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
-    spec = FlowAsset(
-        name=ASSETS["smartdok"], flow="X7", system="smartdok", group=GROUP, kinds=KINDS,
-        description=(
-            f"X7 - {SMARTDOK_TITLE}: the paired 24SO company's employees and projects as S1/S2 would write them "
-            "now against Smartdok's users and projects, read now (S1/S2's id map, then EmployeeNo / project "
-            "number; Name, number and dates by day), and S3's hours: Smartdok's transferred hours of the last "
-            "flows.S3.edit_lookback_days against the 24SO hours tagged [Smartdok <id>]. Records the flows hold "
-            "are their skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system."
-        ),
-        specs=(employees.SPEC, projects.SPEC, hours.SPEC), resources=("so24", "smartdok"),
+    return _paired_with_so24(
+        settings, "smartdok",
+        f"X7 - {SMARTDOK_TITLE}: the paired 24SO company's employees and projects as S1/S2 would write them "
+        "now against Smartdok's users and projects, read now (S1/S2's id map, then EmployeeNo / project "
+        "number; Name, number and dates by day), and S3's hours: Smartdok's transferred hours of the last "
+        "flows.S3.edit_lookback_days against the 24SO hours tagged [Smartdok <id>]. Records the flows hold "
+        "are their skips, counted. Differences kept in sync.reconcile_differences. Writes to neither system.",
+        (employees.SPEC, projects.SPEC, hours.SPEC), reconcile_smartdok,
     )  # fmt: skip
-
-    def body(context: dg.AssetExecutionContext, run: RunContext) -> PairReport:
-        so24: So24Resource = context.resources.so24
-        identity = so24.paired_identity(run.db_path, "smartdok", settings.smartdok.so24_identity)
-        with so24.client() as client, context.resources.smartdok.client() as smartdok:
-            return reconcile_smartdok(run, settings, client, smartdok, identity)
-
-    return spec, body
 
 
 def _netvisor(settings: Settings) -> tuple[FlowAsset, Callable[..., PairReport]]:
