@@ -273,7 +273,7 @@ def _netvisor_skips(
     return skipped
 
 
-def _fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
+def _leaf_fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
     flat = flatten(payload)
     shown = [f"{p.split('.')[-1]}={flat.get(p)}" for p in paths if flat.get(p) not in (None, "")]
     more = f", … ({len(shown) - SHOWN} more)" if len(shown) > SHOWN else ""
@@ -284,7 +284,7 @@ def _field(
     facts: Facts, d: Difference, nv_key: str | None, payload: dict[str, Any], fields: list[str]
 ) -> Difference:
     flow = facts.written[d.key].flow_id
-    what = _fields_text(payload, fields)
+    what = _leaf_fields_text(payload, fields)
     if not facts.changed_since_written(d.key, payload):
         why = (
             f"changed in Netvisor since {flow} last wrote it (Rackbeat did not change); no flow carries Netvisor's "
@@ -329,7 +329,7 @@ def _field(
 def _whole(
     facts: Facts, d: Difference, nv_key: str | None, payload: dict[str, Any], n1_direction: str
 ) -> Difference:
-    everything = _fields_text(payload, sorted(flatten(payload)))
+    everything = _leaf_fields_text(payload, sorted(flatten(payload)))
     if d.kind == "only_in_rackbeat":
         repair = f"N3 adds it to Netvisor under its number: {everything}"
         if d.key in facts.n3_failed:

@@ -44,7 +44,8 @@ def _staged(
         return {}
 
 
-def _fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
+def fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
+    """`path=value, ...` of the payload's `paths` (the first few), as a repair preview names them."""
     flat = flatten(payload)
     shown = [f"{p}={normal(flat.get(p))}" for p in paths]
     more = f", … ({len(shown) - SHOWN} more)" if len(shown) > SHOWN else ""
@@ -88,7 +89,7 @@ def _field(
             f"24SO changed since {flow} last wrote it, and the 24SO extraction has not read it yet",
         )
     when = "on its next run" if pending else "when 24SO's record changes again (its dry run now: unchanged)"
-    fields = _fields_text(payload, facts.fields_of[d.key])
+    fields = fields_text(payload, facts.fields_of[d.key])
     return pending, why, f"{flow} writes {fields} to {facts.other_title} {target_key} {when}"
 
 
@@ -96,7 +97,7 @@ def _whole(
     facts: _Facts, d: Difference, target_key: str | None, payload: dict[str, Any]
 ) -> tuple[bool, str, str]:
     flow, other = facts.check.flow_id, facts.other_title
-    everything = _fields_text(payload, sorted(flatten(payload)))
+    everything = fields_text(payload, sorted(flatten(payload)))
     if d.kind == "only_in_so24":
         repair = f"{flow} creates it in {other}: {everything}"
         if _staged_hash(facts, d.key) is not None and d.key not in facts.ids:

@@ -35,7 +35,7 @@ from so24_pipelines.connectors.so24.client import So24Client
 from so24_pipelines.flows.context import RunContext
 from so24_pipelines.flows.reconcile.compare import Difference, EntityComparison, Sides, compare
 from so24_pipelines.flows.reconcile.entities import EntityCheck, id_map
-from so24_pipelines.flows.reconcile.pending import _fields_text, explain
+from so24_pipelines.flows.reconcile.pending import explain, fields_text
 from so24_pipelines.flows.reconcile.report import PairReport
 from so24_pipelines.flows.reconcile.run import keep
 from so24_pipelines.flows.reconcile.sides import RequestCount, counted, so24_now
@@ -152,8 +152,8 @@ def _repair_in_view(
     out = []
     for d in found:
         if d.kind == "field" and d.repair and d.key in views:
-            spec_text = _fields_text(mapped[d.key].payload, fields[d.key])
-            d = replace(d, repair=d.repair.replace(spec_text, _fields_text(views[d.key], fields[d.key]), 1))
+            spec_text = fields_text(mapped[d.key].payload, fields[d.key])
+            d = replace(d, repair=d.repair.replace(spec_text, fields_text(views[d.key], fields[d.key]), 1))
         out.append(d)
     return out
 
