@@ -123,3 +123,17 @@ def confirmed_write_times(con: duckdb.DuckDBPyConnection, flow: str) -> dict[str
         [flow],
     ).fetchall()
     return {row[0]: row[1] for row in rows if row[1] is not None}
+
+
+def linked_with_hashes(
+    con: duckdb.DuckDBPyConnection, flow: str, *, confirmed_only: bool = False
+) -> list[tuple[str, str, str | None]]:
+    """(source key, target key, hash of the last payload written) of every record the flow has a
+    target for (`confirmed_only`: of those confirmed in the target): X7 pairs records by them and
+    tells a source changed since the hub's last write from one that did not."""
+    rows = con.execute(
+        "SELECT source_key, target_key, last_hash FROM sync.id_map WHERE flow = ? AND target_key IS NOT NULL "
+        "AND (NOT ? OR status = 'synced') ORDER BY source_key",
+        [flow, confirmed_only],
+    ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -56,3 +56,18 @@ def first_logged_at(con: duckdb.DuckDBPyConnection, flow_prefix: str) -> datetim
     return con.execute(
         "SELECT min(logged_at) FROM sync.sync_log WHERE starts_with(flow, ?)", [flow_prefix]
     ).fetchone()[0]
+
+
+def last_written_at(
+    con: duckdb.DuckDBPyConnection, flow: str, actions: list[str]
+) -> list[tuple[str, str, datetime]]:
+    """(source key, target key, latest time) of the records the flow logged one of `actions` for
+    (e.g. create, update): when a flow last wrote each pair, as X7 asks of the N-flows."""
+    if not table_exists(con, "sync_log"):
+        return []
+    rows = con.execute(
+        "SELECT source_key, target_key, max(logged_at) FROM sync.sync_log WHERE flow = ? "
+        "AND list_contains(?::VARCHAR[], action) AND target_key IS NOT NULL GROUP BY 1, 2",
+        [flow, actions],
+    ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -57,7 +57,8 @@ from so24_pipelines.mapping import load_spec, map_records
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, failed_record_keys, payload_hash, sync_schema_exists
-from so24_pipelines.sync.id_map import confirmed_write_times
+from so24_pipelines.sync.id_map import confirmed_write_times, linked_with_hashes
+from so24_pipelines.sync.log_reads import last_written_at
 from so24_pipelines.sync.state import get_state
 
 PAIR = "netvisor"
@@ -225,24 +226,15 @@ def _links_and_writes(db_path: str | Path, register: Register) -> tuple[dict[str
         if not sync_schema_exists(con):
             return links, written
         for flow, (flow_id, from_rackbeat) in flows.items():
-            rows = con.execute(
-                "SELECT source_key, target_key, last_hash FROM sync.id_map WHERE flow = ? AND target_key IS NOT NULL",
-                [flow],
-            ).fetchall()
             hashes = {}
-            for source, target, last_hash in rows:
+            for source, target, last_hash in linked_with_hashes(con, flow):
                 rb, nv = (source, target) if from_rackbeat else (target, source)
                 links.setdefault(rb, nv)
                 hashes[rb] = last_hash if from_rackbeat else None
             # The card overwrite's every outcome leaves the card holding Rackbeat's data (edited, or
             # already equal); the loads' `resolved` is a link that wrote nothing (link_log.py).
             actions = ["create", "update", "resolved"] if flow == OVERWRITE_FLOW else ["create", "update"]
-            rows = con.execute(
-                "SELECT source_key, target_key, max(logged_at) FROM sync.sync_log WHERE flow = ? "
-                "AND list_contains(?::VARCHAR[], action) AND target_key IS NOT NULL GROUP BY 1, 2",
-                [flow, actions],
-            ).fetchall()
-            for source, target, when in rows:
+            for source, target, when in last_written_at(con, flow, actions):
                 rb = source if from_rackbeat else target
                 if rb not in written or written[rb].when < when:
                     written[rb] = Written(flow_id, when, hashes.get(rb))
@@ -377,11 +369,10 @@ def _facts(
     with connect(run.db_path) as con:
         if sync_schema_exists(con):
             echoes = confirmed_write_times(con, LOADS[(register, "netvisor_to_rackbeat")].flow)
-            rows = con.execute(
-                "SELECT source_key, target_key, last_hash FROM sync.id_map WHERE flow = ? AND status = 'synced'",
-                [n3_flow],
-            ).fetchall()
-            n3_ids = {source: (target, last_hash) for source, target, last_hash in rows}
+            n3_ids = {
+                source: (target, last_hash)
+                for source, target, last_hash in linked_with_hashes(con, n3_flow, confirmed_only=True)
+            }
     failed = set(failed_record_keys(run.db_path, n3_flow)) if live.enabled else set()
     return Facts(register, live, n3_ids, failed, written, echoes, changed)
 
