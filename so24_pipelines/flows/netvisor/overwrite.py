@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from so24_pipelines.flows.netvisor.payloads import leaves
+from so24_pipelines.mapping.paths import leaves
 
 CARD_COLUMNS: dict[str, str] = {
     "customerbaseinformation.externalidentifier": "business_id_text",

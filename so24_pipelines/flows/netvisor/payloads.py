@@ -43,15 +43,3 @@ def leaf(payload: Mapping[str, Any], path: str) -> Any:
             return None
         node = node.get(part)
     return node
-
-
-def leaves(payload: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every value of a nested payload by its dotted path."""
-    out: dict[str, Any] = {}
-    for key, value in payload.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(leaves(value, f"{path}."))
-        else:
-            out[path] = value
-    return out

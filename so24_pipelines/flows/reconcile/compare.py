@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from so24_pipelines.mapping.paths import leaves
 from so24_pipelines.sync import MappedRecord
 
 RECORD = "<record>"
@@ -63,17 +64,6 @@ class EntityComparison:
     payloads: dict[str, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
     # 24SO key -> target key of every record found on both sides (stock is compared on these)
     pairs: dict[str, str] = field(default_factory=dict)
-
-
-def flatten(payload: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in payload.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, f"{path}."))
-        else:
-            out[path] = value
-    return out
 
 
 def value_at(record: Mapping[str, Any], path: str) -> Any:
@@ -113,7 +103,7 @@ def normal(value: Any) -> str | None:
 def field_differences(
     entity: str, key: str, payload: Mapping[str, Any], other: Mapping[str, Any], owned: Iterable[str]
 ) -> list[Difference]:
-    sent = flatten(payload)
+    sent = leaves(payload)
     out = []
     for path in owned:
         ours, theirs = normal(sent.get(path)), normal(value_at(other, path))

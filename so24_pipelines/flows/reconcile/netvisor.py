@@ -49,11 +49,12 @@ from so24_pipelines.flows.netvisor.matching import Register
 from so24_pipelines.flows.netvisor.payloads import leaf
 from so24_pipelines.flows.netvisor.registers import LOADS, OVERWRITE_FLOW
 from so24_pipelines.flows.netvisor.tables import REGISTER_TABLES
-from so24_pipelines.flows.reconcile.compare import Difference, EntityComparison, Sides, compare, flatten
+from so24_pipelines.flows.reconcile.compare import Difference, EntityComparison, Sides, compare
 from so24_pipelines.flows.reconcile.report import TOP, PairReport, differences_markdown
 from so24_pipelines.flows.reconcile.run import keep
 from so24_pipelines.flows.reconcile.sides import RequestCount, counted
 from so24_pipelines.mapping import load_spec, map_records
+from so24_pipelines.mapping.paths import leaves
 from so24_pipelines.settings import Settings
 from so24_pipelines.staging.db import connect
 from so24_pipelines.sync import MappedRecord, failed_record_keys, payload_hash, sync_schema_exists
@@ -266,7 +267,7 @@ def _netvisor_skips(
 
 
 def _leaf_fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
-    flat = flatten(payload)
+    flat = leaves(payload)
     shown = [f"{p.split('.')[-1]}={flat.get(p)}" for p in paths if flat.get(p) not in (None, "")]
     more = f", … ({len(shown) - SHOWN} more)" if len(shown) > SHOWN else ""
     return ", ".join(shown[:SHOWN]) + more
@@ -321,7 +322,7 @@ def _field(
 def _whole(
     facts: Facts, d: Difference, nv_key: str | None, payload: dict[str, Any], n1_direction: str
 ) -> Difference:
-    everything = _leaf_fields_text(payload, sorted(flatten(payload)))
+    everything = _leaf_fields_text(payload, sorted(leaves(payload)))
     if d.kind == "only_in_rackbeat":
         repair = f"N3 adds it to Netvisor under its number: {everything}"
         if d.key in facts.n3_failed:

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from so24_pipelines.connectors.errors import ConfigError
-from so24_pipelines.flows.reconcile.compare import Difference, EntityComparison, flatten, normal
+from so24_pipelines.flows.reconcile.compare import Difference, EntityComparison, normal
 from so24_pipelines.flows.reconcile.entities import EntityCheck, id_map
+from so24_pipelines.mapping.paths import leaves
 from so24_pipelines.mapping.spec import SpecError
 from so24_pipelines.sync import MappedRecord, failed_record_keys, payload_hash
 from so24_pipelines.sync.store import IdMapRow
@@ -46,7 +47,7 @@ def _staged(
 
 def fields_text(payload: Mapping[str, Any], paths: Iterable[str]) -> str:
     """`path=value, ...` of the payload's `paths` (the first few), as a repair preview names them."""
-    flat = flatten(payload)
+    flat = leaves(payload)
     shown = [f"{p}={normal(flat.get(p))}" for p in paths]
     more = f", … ({len(shown) - SHOWN} more)" if len(shown) > SHOWN else ""
     return ", ".join(shown[:SHOWN]) + more
@@ -97,7 +98,7 @@ def _whole(
     facts: _Facts, d: Difference, target_key: str | None, payload: dict[str, Any]
 ) -> tuple[bool, str, str]:
     flow, other = facts.check.flow_id, facts.other_title
-    everything = fields_text(payload, sorted(flatten(payload)))
+    everything = fields_text(payload, sorted(leaves(payload)))
     if d.kind == "only_in_so24":
         repair = f"{flow} creates it in {other}: {everything}"
         if _staged_hash(facts, d.key) is not None and d.key not in facts.ids:
